@@ -82,7 +82,11 @@ static int advance(mt_ks13 *ks, const uint8_t *ikm, size_t ikm_len)
     MT_TRY_GOTO(mt_hkdf_extract(ks->hash, salt, ks->hash_len, ikm, ikm_len, ks->stage_secret));
 out:
     mt_wipe(salt, sizeof salt);
-    if (rc) mt_wipe(ks->stage_secret, sizeof ks->stage_secret);
+    if (rc) {
+        /* A half-advanced schedule must not be used: back to "nothing derived". */
+        mt_wipe(ks->stage_secret, sizeof ks->stage_secret);
+        ks->stage = MT_KS13_NONE;
+    }
     return rc;
 }
 

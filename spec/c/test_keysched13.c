@@ -312,7 +312,7 @@ static void test_rfc8448_compat(void)
 static void test_ticket_psk(void)
 {
     fx_file fx3, fx4;
-    size_t rn, nn, pn;
+    size_t rn, nn;
     uint8_t psk[32];
 
     fx_load(&fx3, "spec/fixtures/rfc8448-1rtt.txt");
@@ -326,7 +326,6 @@ static void test_ticket_psk(void)
     uint8_t other[32], n2[2] = {0x00, 0x01};
     CHECK_EQ(mt_ks13_resumption_psk(MT_HASH_SHA256, rms, n2, 2, other), 0);
     CHECK(memcmp(psk, other, 32) != 0);
-    (void)pn;
     free(rms);
     free(nonce);
     fx_free(&fx3);
