@@ -53,14 +53,19 @@ static void fe_frombytes(fe h, const uint8_t s[32])
 /* Canonical encoding (RFC 7748 5, encodeUCoordinate: value mod p, little-endian). */
 static void fe_tobytes(uint8_t s[32], const fe f)
 {
-    uint64_t t[5], c, q;
+    uint64_t t[5], q;
     memcpy(t, f, sizeof t);
     /* One carry pass: limbs < 2^51 except t[0] < 2^51 + 19 * 2, so the value v < 2p. */
-    c = t[0] >> 51, t[0] &= MASK51, t[1] += c;
-    c = t[1] >> 51, t[1] &= MASK51, t[2] += c;
-    c = t[2] >> 51, t[2] &= MASK51, t[3] += c;
-    c = t[3] >> 51, t[3] &= MASK51, t[4] += c;
-    c = t[4] >> 51, t[4] &= MASK51, t[0] += 19 * c;
+    t[1] += (t[0] >> 51);
+    t[0] &= MASK51;
+    t[2] += (t[1] >> 51);
+    t[1] &= MASK51;
+    t[3] += (t[2] >> 51);
+    t[2] &= MASK51;
+    t[4] += (t[3] >> 51);
+    t[3] &= MASK51;
+    t[0] += 19 * (t[4] >> 51);
+    t[4] &= MASK51;
     /* q = floor((v + 19) / 2^255) is 1 exactly when v >= p (as v < 2p). */
     q = (t[0] + 19) >> 51;
     q = (t[1] + q) >> 51;
@@ -69,10 +74,14 @@ static void fe_tobytes(uint8_t s[32], const fe f)
     q = (t[4] + q) >> 51;
     /* v - q p = v + 19 q - q 2^255: add, carry, and drop bit 255. */
     t[0] += 19 * q;
-    c = t[0] >> 51, t[0] &= MASK51, t[1] += c;
-    c = t[1] >> 51, t[1] &= MASK51, t[2] += c;
-    c = t[2] >> 51, t[2] &= MASK51, t[3] += c;
-    c = t[3] >> 51, t[3] &= MASK51, t[4] += c;
+    t[1] += (t[0] >> 51);
+    t[0] &= MASK51;
+    t[2] += (t[1] >> 51);
+    t[1] &= MASK51;
+    t[3] += (t[2] >> 51);
+    t[2] &= MASK51;
+    t[4] += (t[3] >> 51);
+    t[3] &= MASK51;
     t[4] &= MASK51;
     store64(s, 0, t[0] | t[1] << 51);
     store64(s, 8, t[1] >> 13 | t[2] << 38);
@@ -161,11 +170,18 @@ static void fe_mul_small(fe h, const fe f, uint64_t n)
 static void fe_cswap(fe f, fe g, uint64_t swap)
 {
     uint64_t mask = 0 - swap;
-    for (int i = 0; i < 5; i++) {
-        uint64_t x = mask & (f[i] ^ g[i]);
-        f[i] ^= x;
-        g[i] ^= x;
-    }
+    uint64_t x0 = mask & (f[0] ^ g[0]), x1 = mask & (f[1] ^ g[1]), x2 = mask & (f[2] ^ g[2]);
+    uint64_t x3 = mask & (f[3] ^ g[3]), x4 = mask & (f[4] ^ g[4]);
+    f[0] ^= x0;
+    f[1] ^= x1;
+    f[2] ^= x2;
+    f[3] ^= x3;
+    f[4] ^= x4;
+    g[0] ^= x0;
+    g[1] ^= x1;
+    g[2] ^= x2;
+    g[3] ^= x3;
+    g[4] ^= x4;
 }
 
 /* h = z^(p-2) = z^-1 (Fermat); p - 2 = 2^255 - 21 = (2^250 - 1) * 2^5 + 11. Zero maps to
