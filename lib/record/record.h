@@ -178,12 +178,12 @@ void mt_rec_prepare(const mt_rec_prot *p, uint8_t type, mt_slice payload, mt_rec
  * rec's fields as they are: for TLS 1.3, outer_type and version in the header (and so in
  * the additional data), type as the inner type and `padding` zero bytes; for the other
  * kinds, `type` is the header type (outer_type is ignored) and the MAC/AAD covers the
- * header as written. rec->seq and rec->epoch are ignored: p's apply. Size limits are not
- * enforced here (a script may build an oversized record on purpose; the fragmenter keeps
- * normal traffic within them), only the 16-bit length field. Sequence number used, then
- * incremented. Returns 0, MT_ERR_LIMIT (sequence number exhausted, RFC 8446 5.3: rekey or
- * close; or too long for the length field), MT_ERR_BAD_PARAM (padding with a non-1.3
- * kind), MT_ERR_NO_MEMORY, MT_ERR_CRYPTO. On failure out is as before. */
+ * header as written. rec->payload must not point into `out` (out may move). rec->seq and rec->epoch
+ * are ignored: p's apply. Size limits are not enforced here (a script may build an oversized record
+ * on purpose; the fragmenter keeps normal traffic within them), only the 16-bit length field.
+ * Sequence number used, then incremented. Returns 0, MT_ERR_LIMIT (sequence number exhausted, RFC
+ * 8446 5.3: rekey or close; or too long for the length field), MT_ERR_BAD_PARAM (padding with a
+ * non-1.3 kind), MT_ERR_NO_MEMORY, MT_ERR_CRYPTO. On failure out is as before. */
 int mt_rec_seal(mt_rec_prot *p, const mt_record *rec, mt_buf *out);
 
 /* Unprotect a deframed record. Appends the plaintext to `plain` and describes it in
@@ -191,8 +191,9 @@ int mt_rec_seal(mt_rec_prot *p, const mt_record *rec, mt_buf *out);
  * seq. out->payload borrows from `plain` (protected) or from in->payload (null
  * protection): it is valid until plain is next modified or in's bytes go away. The
  * sequence number advances only on success, so a caller may try a record and skip it
- * (RFC 8446 4.2.10 early data). `in` and `out` may be the same struct. Returns:
- *   MT_ERR_BAD_MAC     authentication or padding failure (RFC 8446 5.2, RFC 5246 7.2.2)
+ * (RFC 8446 4.2.10 early data); TLS 1.0 CBC is the exception, its implicit IV chain
+ * moves on with every record (a failure is fatal there). `in` and `out` may be the same struct.
+ * Returns: MT_ERR_BAD_MAC     authentication or padding failure (RFC 8446 5.2, RFC 5246 7.2.2)
  *   MT_ERR_UNEXPECTED  TLS 1.3: outer type not application_data, inner type not 21..24,
  *                      protected change_cipher_spec, no non-zero byte (RFC 8446 5, 5.4)
  *   MT_ERR_OVERFLOW    plaintext longer than p->max_plaintext (+1 for the 1.3 inner type)

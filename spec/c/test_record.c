@@ -631,10 +631,13 @@ static void test_tamper(void)
         mt_rec_prot_set_seq(&r, 1);
         CHECK_EQ(mt_rec_parse_header(mt_buf_slice(&out), &rec), 0);
         CHECK_EQ(mt_rec_open(&r, &rec, &plain, &opened), MT_ERR_BAD_MAC);
-        /* The genuine record still opens at the right number. */
+        /* The genuine record still opens at the right number - except in TLS 1.0, whose
+         * implicit IV chain moved on with the failed records (fatal there anyway). */
         mt_rec_prot_set_seq(&r, 0);
-        CHECK_EQ(mt_rec_open(&r, &rec, &plain, &opened), 0);
-        CHECK_EQ(opened.payload.len, sizeof data);
+        if (configs[c].version != MT_TLS10) {
+            CHECK_EQ(mt_rec_open(&r, &rec, &plain, &opened), 0);
+            CHECK_EQ(opened.payload.len, sizeof data);
+        }
         mt_buf_free(&out);
         mt_buf_free(&plain);
         mt_rec_prot_free(&w);
@@ -852,6 +855,7 @@ static void test_seq_exhaustion(void)
         /* A key change starts over. */
         CHECK_EQ(install_config(&w, &configs[c], 10, &rng), 0);
         CHECK(w.seq == 0);
+        mt_rec_prepare(&w, MT_CT_APPLICATION_DATA, mt_slice_of("next", 4), &rec);
         CHECK_EQ(mt_rec_seal(&w, &rec, &out), 0);
         mt_buf_free(&out);
         mt_buf_free(&plain);
