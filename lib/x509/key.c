@@ -167,9 +167,16 @@ static int private_der(mt_x509_key *out, mt_slice der)
     MT_TRY(mt_der_expect(&r, MT_DER_SEQUENCE, &seq));
     MT_TRY(mt_rd_done(&r));
     MT_TRY(mt_der_peek(&seq, &id));
-    /* RFC 5958 3: EncryptedPrivateKeyInfo ::= SEQUENCE { encryptionAlgorithm, encryptedData } */
-    MT_ENSURE(id != MT_DER_SEQUENCE, MT_ERR_UNSUPPORTED);
+    /* RFC 5958 3: EncryptedPrivateKeyInfo ::= SEQUENCE { encryptionAlgorithm
+     * AlgorithmIdentifier, encryptedData OCTET STRING } */
     probe = seq;
+    if (id == MT_DER_SEQUENCE) {
+        mt_slice data;
+        MT_TRY(mt_der_expect(&probe, MT_DER_SEQUENCE, NULL));
+        MT_TRY(mt_der_octet_string(&probe, &data));
+        MT_TRY(mt_rd_done(&probe));
+        return MT_ERR_UNSUPPORTED;
+    }
     MT_TRY(mt_der_integer(&probe, &version));
     MT_TRY(mt_der_peek(&probe, &id));
     switch (id) {
