@@ -407,6 +407,46 @@ static void test_openssl_pss(void)
     mt_rsa_free(pub);
 }
 
+/* modBits = 1 mod 8 (RFC 8017 8.1.1: emLen = ceil((modBits - 1) / 8) = k - 1). */
+static void test_pss_odd_modulus(void)
+{
+    mt_rsa_key *k = load_der("spec/fixtures/rsa-1025.der");
+    CHECK_EQ(mt_rsa_size(k), 129);
+    vec_file v;
+    int blocks = 0;
+    CHECK(vec_open(&v, "spec/fixtures/rsa-1025.txt"));
+    while (vec_next(&v)) {
+        mt_hash_id h = hash_by_name(vec_get(&v, "hash"));
+        size_t salt = (size_t)atoi(vec_get(&v, "salt_len"));
+        size_t ml, sl;
+        uint8_t *msg = vec_hex(&v, "msg", &ml), *want = vec_hex(&v, "sig", &sl);
+        uint8_t dg[64], sig[129];
+        size_t dl = digest_of(h, msg, ml, dg), sig_len = 0;
+        CHECK_EQ(sl, 129);
+        CHECK_EQ(mt_rsa_verify_pss(k, h, dg, dl, salt, want, sl), 0);
+        dg[1] ^= 4;
+        CHECK_EQ(mt_rsa_verify_pss(k, h, dg, dl, salt, want, sl), MT_ERR_VERIFY);
+        dg[1] ^= 4;
+        test_rng t;
+        mt_rng r = test_rng_init(&t, "1025");
+        CHECK_EQ(mt_rsa_sign_pss(k, h, dg, dl, salt, &r, sig, &sig_len), 0);
+        CHECK_EQ(sig_len, 129);
+        CHECK_EQ(mt_rsa_verify_pss(k, h, dg, dl, salt, sig, sig_len), 0);
+        /* the encoded message is 128 bytes: s^e's leading byte is zero */
+        uint8_t em[129];
+        CHECK_EQ(mt_rsa_public_raw(k, sig, 129, em), 0);
+        CHECK_EQ(em[0], 0);
+        CHECK_EQ(em[128], 0xbc);
+        mt_rng_seeded_wipe(&t.seeded);
+        free(msg);
+        free(want);
+        blocks++;
+    }
+    vec_close(&v);
+    CHECK_EQ(blocks, 3);
+    mt_rsa_free(k);
+}
+
 /* ---- strict PKCS#1 v1.5 verification ---- */
 
 /* EM = 00 01 FF*ps 00 || body; body gets the rest. Signs it with the raw private op. */
@@ -766,6 +806,7 @@ int main(void)
     RUN(test_import_raw_rejects);
     RUN(test_openssl_pkcs1_known_answers);
     RUN(test_openssl_pss);
+    RUN(test_pss_odd_modulus);
     RUN(test_pkcs1_verify_is_strict);
     RUN(test_sign_errors);
     RUN(test_openssl_ciphertexts);
