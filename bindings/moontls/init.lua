@@ -1,8 +1,12 @@
 -- moontls: the Lua facade over moontls.core.
 -- The surface grows toward ../shared/SCRIPTING.md issue by issue; what is here works.
 local core = require "moontls.core"
+local names = require "moontls.names"
+local rng = require "moontls.rng"
+local context = require "moontls.context"
+local conn = require "moontls.conn"
 
-local M = { version = core.version, core = core }
+local M = { version = core.version, core = core, names = names, rng = rng }
 
 -- Hex helpers: tls.hex.encode(bytes) -> "0a1b..", tls.hex.decode(hex) -> bytes or nil, err.
 M.hex = {}
@@ -25,5 +29,14 @@ M.alerts = setmetatable({}, {
     if type(k) == "string" then return core.alert_code(k) end
   end,
 })
+
+M.context = context.new
+M.pair = conn.pair
+M.pump = conn.pump
+
+-- LuaSocket is loaded on first use only: sans-I/O users need not have it.
+function M.connect(host, port, ctx, opts)
+  return require("moontls.socket").connect(host, port, ctx, opts)
+end
 
 return M

@@ -1,0 +1,653 @@
+-- moontls.conn: connections (SCRIPTING.md 6.3, 6.5). The engine is sans-I/O; this module
+-- drives it: run the engine, dispatch each event to the Lua hooks, answer, run again
+-- (step); move bytes through a transport (a LuaSocket object, or the peer of an
+-- in-memory pair); and speak LuaSocket's send/receive on top.
+--
+-- Hooks are called here, from Lua, between engine steps, never from inside C: so they
+-- may yield (coroutines, event loops), and an error in one is caught with a traceback
+-- and becomes the connection's failure ("hook error: ...", "HOOK").
+local core = require "moontls.core"
+local names = require "moontls.names"
+local rng = require "moontls.rng"
+local context = require "moontls.context"
+
+local M = {}
+local Conn = core.Conn -- the userdata's method table: we add the Lua methods
+local W = core.want_flags
+local ERR_HOOK = core.ERR_HOOK
+local LOOP_LIMIT = 100000 -- bound on engine steps per call: a wedged engine raises
+
+local HOOK_NAME = {}
+for name, bit in pairs(core.hook_bits) do HOOK_NAME[bit] = name end
+
+-- conn.data is a free table for scripts; everything else is a method.
+local mt = core.Conn_mt
+mt.__index = function(self, k)
+  local m = Conn[k]
+  if m ~= nil then return m end
+  if k == "data" then return self:_state().data end
+  return nil
+end
+mt.__close = function(self)
+  if self:_is_open() then self:close() end
+  self:_release()
+end
+
+function M.new(ctx)
+  local cstate = ctx:_params()
+  local state = { data = {}, hooks = {}, rbuf = "", outbuf = "", inbox = {} }
+  local conn = core.conn_new(ctx, state)
+  if cstate.rng ~= nil then
+    local kind, v = rng.instance(cstate.rng)
+    if kind == "seed" then conn:_seed(v) elseif kind == "draw" then state.rng_draw = v end
+  end
+  state.clock = cstate.clock
+  return conn
+end
+
+-- ---------------------------------------------------------------------------------
+-- Failures
+-- ---------------------------------------------------------------------------------
+
+-- The connection's failure as nil, message, NAME; or nothing when it has not failed.
+local function failure(conn)
+  local st = conn:_state()
+  if st.failure then return nil, st.failure[1], st.failure[2] end
+  if not conn:_is_open() then return nil, "closed", "CLOSED" end
+  local code, where = conn:_error()
+  if code == 0 then return end
+  if code == ERR_HOOK and st.cb_error then return nil, "hook error: " .. st.cb_error, "HOOK" end
+  return core.fail(code, where)
+end
+
+-- conn:error() -> message, NAME of the sticky failure, or nil.
+function Conn:error()
+  local _, msg, name = failure(self)
+  return msg, name
+end
+
+local function hook_failed(conn, st, msg)
+  st.failure = st.failure or { "hook error: " .. tostring(msg), "HOOK" }
+end
+
+-- ---------------------------------------------------------------------------------
+-- Events and hooks
+-- ---------------------------------------------------------------------------------
+
+local function epoch_name(n)
+  -- TLS 1.3 without early data: keys are installed for the handshake, then for
+  -- application data, then once per KeyUpdate.
+  if n == 0 then return "initial" elseif n == 1 then return "handshake" end
+  return "application"
+end
+
+local function handlers(st, name)
+  local list = {}
+  local ch = st.ctx:_params().hooks[name]
+  if ch then list[1] = ch end
+  local per = st.hooks[name]
+  if per then
+    for _, f in ipairs(per) do list[#list + 1] = f end
+  end
+  return list
+end
+
+-- Call hooks in turn until one gives a verdict (non-nil); returns ok, verdict or
+-- false, traceback.
+local function first_verdict(fns, ...)
+  for _, fn in ipairs(fns) do
+    local res = table.pack(xpcall(fn, debug.traceback, ...))
+    if not res[1] then return false, res[2] end
+    if res[2] ~= nil then return true, res[2], res[3] end
+  end
+  return true, nil
+end
+
+-- A verdict as a list of byte strings, or nil for "pass": false drops, a string
+-- replaces, an object table gives its `field`, a list gives several.
+local function objects(v, field)
+  if v == nil then return nil end
+  if v == false then return {} end
+  if type(v) == "string" then return { v } end
+  if type(v) == "table" then
+    if v[field] ~= nil then return { v[field] } end
+    local out = {}
+    for i, o in ipairs(v) do
+      if type(o) == "string" then
+        out[i] = o
+      elseif type(o) == "table" and type(o[field]) == "string" then
+        out[i] = o[field]
+      else
+        error(("verdict entry %d: bytes or a table with %s expected"):format(i, field), 0)
+      end
+    end
+    return out
+  end
+  error("verdict: nil, false, bytes, a table or a list expected, got " .. type(v), 0)
+end
+
+local function msg_type_name(ev)
+  local ct = ev.content_type
+  if ct == 22 then
+    local code = ev.msg_type
+    -- RFC 8446 4.1.3: HelloRetryRequest is a ServerHello with a special random.
+    if code == 2 and ev.data:sub(7, 38) == names.HRR_RANDOM then return "hello_retry_request", code end
+    return names.handshake_types[code] or ("handshake_" .. code), code
+  end
+  return names.content_types[ct] or ("content_" .. ct), ct
+end
+
+local function event_view(ev)
+  return {
+    dir = ev.dir == 0 and "out" or "in", epoch = epoch_name(ev.epoch), epoch_index = ev.epoch,
+    flight = ev.flight, seq = ev.seq, hash = true, adopt = false,
+  }
+end
+
+-- Each returns ok, err: whether the hooks ran without error.
+local run_hook = {}
+
+local function message_hook(conn, st, ev, name)
+  local tname, code = msg_type_name(ev)
+  local msg = { type = tname, type_code = code, content_type = ev.content_type, raw = ev.data }
+  local e = event_view(ev)
+  local ok, v = first_verdict(handlers(st, name), conn, msg, e)
+  if not ok then return false, v end
+  -- nil with msg.raw edited in place is a replacement too
+  if v == nil and msg.raw ~= ev.data then v = msg.raw end
+  local good, objs = pcall(objects, v, "raw")
+  if not good then return false, objs end
+  if objs then conn:_event_replace(objs) end
+  if name == "message_out" and (e.hash ~= true or e.adopt ~= false) then
+    conn:_event_flags(e.hash and true or false, e.adopt and true or false)
+  end
+  return true
+end
+run_hook.message_out = message_hook
+run_hook.message_in = message_hook
+
+local function record_hook(conn, st, ev, name)
+  local rec = {
+    type = names.content_types[ev.content_type] or ev.content_type,
+    content_type = ev.content_type, version = ev.record_version, payload = ev.data,
+    padding = ev.padding, epoch = epoch_name(ev.epoch),
+  }
+  local orig_type = rec.type
+  local e = event_view(ev)
+  local ok, v = first_verdict(handlers(st, name), conn, rec, e)
+  if not ok then return false, v end
+  if v == nil and rec.payload ~= ev.data then v = rec.payload end
+  local good, objs = pcall(objects, v, "payload")
+  if not good then return false, objs end
+  if objs then conn:_event_replace(objs) end
+  if name == "record_out" then
+    local ct = rec.content_type
+    if rec.type ~= orig_type then
+      ct = math.type(rec.type) == "integer" and rec.type or names.content_types[rec.type]
+      if not ct then return false, "record.type: unknown content type " .. tostring(rec.type) end
+    end
+    if ct ~= ev.content_type or rec.version ~= ev.record_version or rec.padding ~= ev.padding then
+      conn:_event_record(ct, rec.version, rec.padding)
+    end
+  end
+  return true
+end
+run_hook.record_out = record_hook
+run_hook.record_in = record_hook
+
+local function wire_hook(conn, st, ev, name)
+  local ok, v = first_verdict(handlers(st, name), conn, ev.data, event_view(ev))
+  if not ok then return false, v end
+  local good, objs = pcall(objects, v, "bytes")
+  if not good then return false, objs end
+  if objs then conn:_event_replace(objs) end
+  return true
+end
+run_hook.wire_out = wire_hook
+run_hook.wire_in = wire_hook
+
+-- Crypto hooks answer with bytes (nil passes).
+local function answer_hook(conn, st, ev, name, ...)
+  local ok, v = first_verdict(handlers(st, name), conn, ...)
+  if not ok then return false, v end
+  if v ~= nil then
+    if type(v) ~= "string" then return false, name .. " hook: bytes or nil expected, got " .. type(v) end
+    conn:_event_replace({ v })
+  end
+  return true
+end
+run_hook.sign = function(conn, st, ev, name)
+  return answer_hook(conn, st, ev, name, names.name(names.sigalgs, ev.scheme), ev.data, event_view(ev))
+end
+run_hook.verify_data = function(conn, st, ev, name)
+  return answer_hook(conn, st, ev, name, conn:_role(), ev.data, event_view(ev))
+end
+run_hook.key_share = function(conn, st, ev, name)
+  return answer_hook(conn, st, ev, name, names.name(names.groups, ev.scheme), event_view(ev))
+end
+for _, n in ipairs{ "client_hello", "select", "psk_binder", "verify_peer" } do
+  run_hook[n] = function(conn, st, ev, name)
+    return answer_hook(conn, st, ev, name, ev.data, event_view(ev))
+  end
+end
+
+-- Informational hooks: every handler runs; verdicts mean nothing.
+local function inform(fns, ...)
+  for _, fn in ipairs(fns) do
+    local ok, err = xpcall(fn, debug.traceback, ...)
+    if not ok then return false, err end
+  end
+  return true
+end
+
+run_hook.secret = function(conn, st, ev, name)
+  local cr = conn:_client_random() or ""
+  local keylog = st.ctx:_params().keylog
+  if keylog then
+    local ok, err = xpcall(keylog, debug.traceback, ev.label, cr, ev.data)
+    if not ok then return false, err end
+  end
+  return inform(handlers(st, name), conn, ev.label, ev.data, cr)
+end
+run_hook.alert = function(conn, st, ev, name)
+  local level, code = ev.data:byte(1, 2)
+  local a = { level = level == 1 and "warning" or level == 2 and "fatal" or level,
+              code = code, name = ev.label ~= "" and ev.label or tostring(code) }
+  return inform(handlers(st, name), conn, a, ev.dir == 0 and "out" or "in")
+end
+run_hook.state = function(conn, st, ev, name)
+  local from = ev.data ~= "" and ev.data or nil
+  return inform(handlers(st, name), conn, from, ev.label)
+end
+
+local function dispatch(conn, st, ev)
+  local name = HOOK_NAME[ev.kind]
+  local h = run_hook[name]
+  local ok, err = true, nil
+  if h and not st.failure then ok, err = h(conn, st, ev, name) end
+  if ev.paused then
+    conn:_event_done(ok and 0 or ERR_HOOK)
+  else
+    conn:_event_done()
+  end
+  if not ok then
+    hook_failed(conn, st, err)
+    -- An informational event cannot fail through _event_done: fail from outside.
+    if not ev.paused then conn:_fail(ERR_HOOK, "hook error") end
+  end
+end
+
+-- Run the engine until it settles with no event waiting. Returns rc, want.
+local function step(conn)
+  local st = conn:_state()
+  for _ = 1, LOOP_LIMIT do
+    local rc, want = conn:_run()
+    if want & W.event == 0 then return rc, want end
+    dispatch(conn, st, conn:_event())
+  end
+  error("moontls: the engine did not settle after " .. LOOP_LIMIT .. " events")
+end
+M.step = step
+
+-- Per-connection hooks: conn:on(name, fn) adds fn after the context's hook.
+function Conn:on(name, fn)
+  if not context.HOOKS[name] then error(("conn:on: unknown hook %q"):format(tostring(name)), 2) end
+  if type(fn) ~= "function" then error("conn:on: function expected", 2) end
+  local st = self:_state()
+  st.hooks[name] = st.hooks[name] or {}
+  table.insert(st.hooks[name], fn)
+  local cst = st.ctx:_params()
+  local all = {}
+  for k in pairs(cst.hooks) do all[k] = true end
+  for k in pairs(st.hooks) do all[k] = true end
+  self:_set_hooks(context.mask(all, cst.keylog ~= nil))
+  return self
+end
+
+-- ---------------------------------------------------------------------------------
+-- Sans-I/O surface
+-- ---------------------------------------------------------------------------------
+
+function Conn:feed(bytes)
+  if type(bytes) ~= "string" then error("conn:feed: string expected", 2) end
+  if self:_feed(bytes) ~= 0 then return failure(self) end
+  return true
+end
+
+function Conn:feed_eof()
+  self:_feed_eof()
+  return true
+end
+
+function Conn:run()
+  local rc = step(self)
+  if rc ~= 0 or self:_state().failure then return failure(self) end
+  return true
+end
+
+-- Pending output bytes (consumed): what a transport must send to the peer.
+function Conn:output()
+  local st = self:_state()
+  local out = st.outbuf .. self:_output()
+  st.outbuf = ""
+  return out
+end
+
+function Conn:want()
+  local w = self:_want()
+  local t = {}
+  for name, flag in pairs(W) do
+    if w & flag ~= 0 then t[name] = true end
+  end
+  return t
+end
+
+-- Application data already received (sans-I/O), consumed; "" when none.
+function Conn:read()
+  local st = self:_state()
+  local data = st.rbuf .. self:_read()
+  st.rbuf = ""
+  return data
+end
+
+-- Queue application data (sans-I/O); the records come out of conn:output().
+function Conn:write(data)
+  if type(data) ~= "string" then error("conn:write: string expected", 2) end
+  local rc = self:_write(data)
+  if rc == core.ERR_BAD_STATE then return nil, "handshake not complete", "BAD_STATE" end
+  rc = step(self)
+  if rc ~= 0 or self:_state().failure then return failure(self) end
+  return true
+end
+
+function Conn:info()
+  local i = self:_info()
+  return {
+    version = names.versions[i.version], suite = names.name(names.suites, i.suite),
+    group = names.name(names.groups, i.group), sigalg = names.name(names.sigalgs, i.sigalg),
+    alpn = i.alpn, sni = i.sni, hrr = i.hrr, resumed = i.resumed,
+    handshake_done = i.handshake_done,
+  }
+end
+
+-- ---------------------------------------------------------------------------------
+-- Driving a transport
+--
+-- A transport is a table: send(bytes, timeout) -> count | count, err;
+-- recv(timeout) -> bytes | nil, "timeout" | "closed" | err; close(how); getfd().
+-- ---------------------------------------------------------------------------------
+
+-- Hand the engine's output to the transport; unsent bytes wait in st.outbuf (a
+-- non-blocking socket may take part of it). Returns true or nil, err.
+local function flush(conn, st)
+  local t = st.transport
+  if not t then return true end
+  local out = conn:_output()
+  if #out > 0 then st.outbuf = st.outbuf .. out end
+  if #st.outbuf == 0 then return true end
+  local n, err = t.send(st.outbuf, st.timeout)
+  st.outbuf = st.outbuf:sub((n or 0) + 1)
+  if err then return nil, err end
+  return true
+end
+M.flush = flush
+
+local function io_fail(err)
+  if err == "timeout" then return nil, "timeout", "TIMEOUT" end
+  if err == "closed" then return nil, "closed", "CLOSED" end
+  return nil, err, "IO"
+end
+
+-- One exchange with the transport: step, send, and when the engine wants input and
+-- `need` says we wait for it, receive once. Returns rc, want, or nil, err, NAME for a
+-- transport failure.
+local function exchange(conn, st)
+  local rc, want = step(conn)
+  local ok, err = flush(conn, st)
+  if rc ~= 0 or st.failure then return failure(conn) end
+  if not ok then return io_fail(err) end
+  return rc, want
+end
+
+local function receive_once(conn, st)
+  local t = st.transport
+  if not t then return nil, "wantread", "WANT_INPUT" end
+  local data, err = t.recv(st.timeout)
+  if data then
+    conn:_feed(data)
+    return true
+  end
+  if err == "closed" then
+    conn:_feed_eof()
+    st.eof = true
+    return true
+  end
+  return io_fail(err)
+end
+
+function Conn:handshake()
+  local st = self:_state()
+  for _ = 1, LOOP_LIMIT do
+    local rc, want, name = exchange(self, st)
+    if rc == nil then return nil, want, name end
+    if want & W.done ~= 0 then return true end
+    if want & W.closed ~= 0 or st.eof then return nil, "closed", "CLOSED" end
+    local ok, err, ename = receive_once(self, st)
+    if not ok then return nil, err, ename end
+  end
+  error("moontls: handshake did not finish")
+end
+
+local function take(st, pattern)
+  local b = st.rbuf
+  if pattern == "*l" or pattern == "l" then
+    local i = b:find("\n", 1, true)
+    if not i then return nil end
+    st.rbuf = b:sub(i + 1)
+    return (b:sub(1, i - 1):gsub("\r", ""))
+  end
+  if math.type(pattern) == "integer" then
+    if #b < pattern then return nil end
+    st.rbuf = b:sub(pattern + 1)
+    return b:sub(1, pattern)
+  end
+  return nil -- "*a": only at the end of the stream
+end
+
+local function take_all(st)
+  local b = st.rbuf
+  st.rbuf = ""
+  return b
+end
+
+-- conn:receive(pattern[, prefix]) with LuaSocket's patterns: "*l" (default), "*a", n.
+-- Returns data, or nil, err, partial (err: "closed", "timeout", or the failure message).
+function Conn:receive(pattern, prefix)
+  pattern = pattern or "*l"
+  if type(pattern) == "number" then pattern = math.tointeger(pattern) end
+  if pattern == "a" then pattern = "*a" end
+  if pattern ~= "*l" and pattern ~= "l" and pattern ~= "*a" and not pattern then
+    error("conn:receive: \"*l\", \"*a\" or a byte count expected", 2)
+  end
+  if prefix ~= nil and type(prefix) ~= "string" then error("conn:receive: prefix must be a string", 2) end
+  local st = self:_state()
+  if prefix then st.rbuf = prefix .. st.rbuf end
+  if self:_want() & W.done == 0 then
+    local ok, err = self:handshake()
+    if not ok then return nil, err, take_all(st) end
+  end
+  for _ = 1, LOOP_LIMIT do
+    st.rbuf = st.rbuf .. self:_read()
+    local r = take(st, pattern)
+    if r then return r end
+    local rc, want = exchange(self, st)
+    st.rbuf = st.rbuf .. self:_read()
+    r = take(st, pattern)
+    if r then return r end
+    if rc == nil then return nil, want, take_all(st) end
+    if want & W.closed ~= 0 or st.eof then
+      if pattern == "*a" then return take_all(st) end
+      return nil, "closed", take_all(st)
+    end
+    local ok, err = receive_once(self, st)
+    if not ok then
+      st.rbuf = st.rbuf .. self:_read()
+      return nil, err, take_all(st)
+    end
+  end
+  error("moontls: receive did not finish")
+end
+
+-- conn:send(data) -> bytes sent, or nil, err, NAME.
+function Conn:send(data)
+  if type(data) ~= "string" then error("conn:send: string expected", 2) end
+  local st = self:_state()
+  if self:_want() & W.done == 0 then
+    local ok, err, name = self:handshake()
+    if not ok then return nil, err, name end
+  end
+  local rc = self:_write(data)
+  if rc ~= 0 then return failure(self) end
+  local r, err, name = exchange(self, st)
+  if r == nil then return nil, err, name end
+  return #data
+end
+
+-- conn:close([how]): "notify" (default: close_notify, then close the transport),
+-- "silent" (close the transport only) or "abort" (reset when the transport can).
+function Conn:close(how)
+  how = how or "notify"
+  if how ~= "notify" and how ~= "silent" and how ~= "abort" then
+    error("conn:close: \"notify\", \"silent\" or \"abort\" expected", 2)
+  end
+  local st = self:_state()
+  if st.closed then return true end
+  st.closed = true
+  if how == "notify" and self:_is_open() then
+    local code = self:_error()
+    if code == 0 and not st.failure then
+      self:_close()
+      step(self)
+      local saved = st.timeout
+      -- close_notify is best effort: never block long on a dead peer
+      if st.timeout == nil then st.timeout = 5 end
+      flush(self, st)
+      st.timeout = saved
+    end
+  end
+  if st.transport then st.transport.close(how) end
+  return true
+end
+
+function Conn:key_update(request_peer)
+  local st = self:_state()
+  local rc = self:_key_update(request_peer and true or false)
+  if rc ~= 0 then
+    if rc == core.ERR_BAD_STATE then return nil, "handshake not complete", "BAD_STATE" end
+    return failure(self)
+  end
+  local r, err, name = exchange(self, st)
+  if r == nil then return nil, err, name end
+  return true
+end
+
+-- conn:settimeout(seconds): nil or negative blocks; 0 never waits.
+function Conn:settimeout(t)
+  if t ~= nil and type(t) ~= "number" then error("conn:settimeout: number expected", 2) end
+  if t and t < 0 then t = nil end
+  self:_state().timeout = t
+  return true
+end
+
+function Conn:getfd()
+  local t = self:_state().transport
+  if t and t.getfd then return t.getfd() end
+  return -1
+end
+
+function Conn:mode() return self:_role() end
+
+-- ---------------------------------------------------------------------------------
+-- In-memory pairs
+-- ---------------------------------------------------------------------------------
+
+-- Feed a memory connection what its peer sent, run it and send what it has. Returns
+-- the number of bytes it sent.
+local function service(conn)
+  local st = conn:_state()
+  if #st.inbox > 0 then
+    local data = table.concat(st.inbox)
+    st.inbox = {}
+    conn:_feed(data)
+  end
+  if st.peer_closed and not st.eof then
+    conn:_feed_eof()
+    st.eof = true
+  end
+  step(conn)
+  local out = conn:_output()
+  if #out > 0 and not st.closed then
+    local pst = st.peer:_state()
+    pst.inbox[#pst.inbox + 1] = out
+  end
+  return #out
+end
+
+local function memory_transport(conn, peer)
+  local st, pst = conn:_state(), peer:_state()
+  return {
+    send = function(bytes)
+      pst.inbox[#pst.inbox + 1] = bytes
+      return #bytes
+    end,
+    recv = function()
+      -- Nothing arrives unless the peer runs: let it take its turn, deterministically.
+      if #st.inbox == 0 then service(peer) end
+      if #st.inbox > 0 then
+        local data = table.concat(st.inbox)
+        st.inbox = {}
+        return data
+      end
+      if st.peer_closed then return nil, "closed" end
+      return nil, "timeout"
+    end,
+    close = function() pst.peer_closed = true end,
+  }
+end
+
+function M.link(a, b)
+  local sa, sb = a:_state(), b:_state()
+  sa.peer, sb.peer = b, a
+  sa.transport = memory_transport(a, b)
+  sb.transport = memory_transport(b, a)
+end
+
+-- tls.pair(client_ctx, server_ctx) -> client conn, server conn, joined in memory.
+function M.pair(cctx, sctx)
+  local a, b = cctx:connection(), sctx:connection()
+  M.link(a, b)
+  return a, b
+end
+
+-- tls.pump(a, b[, opts]) -> true once both are idle with the handshake done, or
+-- nil, err, NAME (a failure, or "timeout" when they stall before both are done).
+function M.pump(a, b, opts)
+  local rounds = opts and opts.rounds or 1000
+  if not a:_state().peer then M.link(a, b) end
+  for _ = 1, rounds do
+    local moved = service(a) + service(b)
+    local sa, sb = a:_state(), b:_state()
+    if moved == 0 and #sa.inbox == 0 and #sb.inbox == 0 then break end
+  end
+  local _, msg, name = failure(a)
+  if msg then return nil, msg, name end
+  _, msg, name = failure(b)
+  if msg then return nil, msg, name end
+  if a:_want() & W.done == 0 or b:_want() & W.done == 0 then
+    local who = a:_want() & W.done == 0 and a:_role() or b:_role()
+    return nil, ("timeout: the %s did not finish the handshake"):format(who), "TIMEOUT"
+  end
+  return true
+end
+
+return M

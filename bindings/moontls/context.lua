@@ -1,0 +1,310 @@
+-- moontls.context: tls.context{...} (SCRIPTING.md 6.2). Validates every key, turns names
+-- into code points, and configures a moontls.Context userdata through moontls.core.
+-- Misuse (unknown key, wrong type, unknown name) raises; what this build cannot do, or
+-- what fails at run time (a missing file, a key that does not match), returns nil, err.
+local core = require "moontls.core"
+local names = require "moontls.names"
+local rng = require "moontls.rng"
+
+local M = {}
+local Context = core.Context -- the userdata's method table: we add the Lua methods
+
+-- Hook names a context or connection may set, and whether the engine pauses for them.
+M.HOOKS = {
+  message_out = true, message_in = true, record_out = true, record_in = true,
+  wire_out = true, wire_in = true, secret = true, alert = true, state = true,
+  sign = true, verify_data = true, key_share = true,
+  client_hello = true, select = true, psk_binder = true, verify_peer = true,
+}
+
+local KEYS = {
+  mode = true, versions = true, suites = true, groups = true, key_shares = true,
+  sigalgs = true, certificate = true, key = true, certificates = true, cafile = true,
+  verify = true, server_name = true, alpn = true, compat_ccs = true, hrr_cookie = true,
+  rng = true, clock = true, keylog = true, hooks = true,
+}
+
+-- Misuse raises; the message names the key (no position: helpers sit at varying depths).
+local function bad(fmt, ...)
+  error("tls.context: " .. fmt:format(...), 0)
+end
+
+local function check_type(key, v, want)
+  if type(v) ~= want then bad("%s: %s expected, got %s", key, want, type(v)) end
+end
+
+local function codes(key, list, tbl, what)
+  check_type(key, list, "table")
+  local out = {}
+  for i, v in ipairs(list) do
+    local c, err = names.code(tbl, v, what)
+    if not c then bad("%s[%d]: %s", key, i, err) end
+    out[i] = c
+  end
+  return out
+end
+
+-- PEM bytes from a path or from the PEM text itself.
+local function pem(key, v)
+  check_type(key, v, "string")
+  if v:find("-----BEGIN", 1, true) then return v end
+  local f, err = io.open(v, "rb")
+  if not f then return nil, ("%s: cannot read %s"):format(key, err) end
+  local data = f:read("a")
+  f:close()
+  return data
+end
+
+-- Turn a setter's (nil, message, NAME) into the context's failure, naming the key.
+local function failed(key, value, msg, name)
+  if name == "UNSUPPORTED" then
+    return nil, ("unsupported: %s %s"):format(key, value), name
+  end
+  return nil, ("%s: %s"):format(key, msg), name
+end
+
+local function list_text(list)
+  local t = {}
+  for i, v in ipairs(list) do t[i] = tostring(v) end
+  return table.concat(t, ",")
+end
+
+-- A NSS key log writer for keylog = path | function | true (SSLKEYLOGFILE).
+local function keylog_writer(v)
+  if v == true then
+    v = os.getenv("SSLKEYLOGFILE")
+    if v == nil or v == "" then return nil end
+  end
+  if type(v) == "function" then return v end
+  local path = v
+  local function hex(b) return (b:gsub(".", function(c) return ("%02x"):format(c:byte()) end)) end
+  return function(label, client_random, secret)
+    local f = io.open(path, "a")
+    if not f then return end -- a key log must never break a connection
+    f:write(label, " ", hex(client_random), " ", hex(secret), "\n")
+    f:close()
+  end
+end
+
+local function validate_hooks(key, hooks)
+  check_type(key, hooks, "table")
+  for name, fn in pairs(hooks) do
+    if not M.HOOKS[name] then bad("%s: unknown hook %q", key, tostring(name)) end
+    if type(fn) ~= "function" then bad("%s.%s: function expected, got %s", key, name, type(fn)) end
+  end
+end
+
+-- Build a context from params (already copied). Returns ctx or nil, err, NAME.
+local function build(params)
+  for k in pairs(params) do
+    if not KEYS[k] then bad("unknown key %q", tostring(k)) end
+  end
+  local mode = params.mode
+  if mode ~= "client" and mode ~= "server" then
+    bad("mode: \"client\" or \"server\" required, got %s", tostring(mode))
+  end
+  local server = mode == "server"
+  -- Type checks first, so every misuse raises before any runtime failure returns.
+  for _, k in ipairs{ "server_name" } do
+    if params[k] ~= nil then check_type(k, params[k], "string") end
+  end
+  for _, k in ipairs{ "compat_ccs", "hrr_cookie" } do
+    if params[k] ~= nil then check_type(k, params[k], "boolean") end
+  end
+  if params.hrr_cookie ~= nil and not server then bad("hrr_cookie: a server option") end
+  if params.clock ~= nil then check_type("clock", params.clock, "function") end
+  if params.rng ~= nil and type(params.rng) ~= "function" and not rng.is_rng(params.rng) then
+    bad("rng: tls.rng.* generator or function(n, purpose) expected, got %s", type(params.rng))
+  end
+  local kl = params.keylog
+  if kl ~= nil and kl ~= false and kl ~= true and type(kl) ~= "string" and type(kl) ~= "function" then
+    bad("keylog: path, function or true expected, got %s", type(kl))
+  end
+  if params.hooks ~= nil then validate_hooks("hooks", params.hooks) end
+  local verify = params.verify
+  if verify ~= nil and verify ~= "none" and verify ~= "peer" then
+    bad("verify: \"none\" or \"peer\" expected, got %s", tostring(verify))
+  end
+  if (params.certificate == nil) ~= (params.key == nil) then
+    bad("certificate and key go together")
+  end
+  local creds = {}
+  if params.certificate ~= nil then creds[1] = { certificate = params.certificate, key = params.key } end
+  if params.certificates ~= nil then
+    check_type("certificates", params.certificates, "table")
+    for i, c in ipairs(params.certificates) do
+      if type(c) ~= "table" then bad("certificates[%d]: table expected", i) end
+      for k in pairs(c) do
+        if k ~= "certificate" and k ~= "key" then bad("certificates[%d]: unknown key %q", i, tostring(k)) end
+      end
+      if type(c.certificate) ~= "string" or type(c.key) ~= "string" then
+        bad("certificates[%d]: certificate and key (path or PEM) required", i)
+      end
+      creds[#creds + 1] = c
+    end
+  end
+  if params.cafile ~= nil then check_type("cafile", params.cafile, "string") end
+
+  local versions, suites, groups, sigalgs, alpn
+  if params.versions ~= nil then
+    versions = codes("versions", params.versions, names.versions, "version")
+    if #versions == 0 then bad("versions: empty list") end
+  end
+  if params.suites ~= nil then suites = codes("suites", params.suites, names.suites, "suite") end
+  if params.groups ~= nil then groups = codes("groups", params.groups, names.groups, "group") end
+  if params.sigalgs ~= nil then sigalgs = codes("sigalgs", params.sigalgs, names.sigalgs, "sigalg") end
+  if params.alpn ~= nil then
+    check_type("alpn", params.alpn, "table")
+    alpn = {}
+    for i, p in ipairs(params.alpn) do
+      if type(p) ~= "string" or #p < 1 or #p > 255 then bad("alpn[%d]: 1..255 byte string expected", i) end
+      alpn[i] = p
+    end
+  end
+  -- key_shares: a list of groups, and/or group = {private = bytes} to pin a share.
+  local shares, pins
+  if params.key_shares ~= nil then
+    check_type("key_shares", params.key_shares, "table")
+    shares, pins = {}, {}
+    for i, g in ipairs(params.key_shares) do
+      local c, err = names.code(names.groups, g, "group")
+      if not c then bad("key_shares[%d]: %s", i, err) end
+      shares[#shares + 1] = c
+    end
+    local pinned = {}
+    for k, v in pairs(params.key_shares) do
+      if math.type(k) ~= "integer" or k < 1 or k > #params.key_shares then
+        local c, err = names.code(names.groups, k, "group")
+        if not c then bad("key_shares: %s", err) end
+        if type(v) ~= "table" or type(v.private) ~= "string" then
+          bad("key_shares.%s: {private = bytes} expected", tostring(k))
+        end
+        pinned[#pinned + 1] = { code = c, private = v.private }
+      end
+    end
+    -- pairs() has no order: send pinned shares in code order, after the listed ones.
+    table.sort(pinned, function(a, b) return a.code < b.code end)
+    for _, p in ipairs(pinned) do
+      local seen = false
+      for _, s in ipairs(shares) do seen = seen or s == p.code end
+      if not seen then shares[#shares + 1] = p.code end
+      pins[#pins + 1] = p
+    end
+  end
+
+  -- Everything is well-formed: configure.
+  local state = {
+    params = params, hooks = params.hooks or {}, rng = params.rng, clock = params.clock,
+    keylog = kl and keylog_writer(kl) or nil,
+  }
+  local ctx = core.context_new(mode, state)
+  local ok, msg, name
+  if versions then
+    local lo, hi = math.huge, 0
+    for _, v in ipairs(versions) do lo = math.min(lo, v); hi = math.max(hi, v) end
+    for _, v in ipairs(versions) do
+      -- Only TLS 1.3 has a state machine yet; say so by name rather than drop it.
+      if v ~= 0x0304 then return nil, ("unsupported: TLS %s"):format(names.versions[v]), "UNSUPPORTED" end
+    end
+    ok, msg, name = ctx:_set_versions(lo, hi)
+    if not ok then return failed("versions", list_text(params.versions), msg, name) end
+  end
+  if suites then
+    ok, msg, name = ctx:_set_suites(suites)
+    if not ok then return failed("suites", list_text(params.suites), msg, name) end
+  end
+  if groups then
+    ok, msg, name = ctx:_set_groups(groups)
+    if not ok then return failed("groups", list_text(params.groups), msg, name) end
+  end
+  if sigalgs then
+    ok, msg, name = ctx:_set_sigalgs(sigalgs)
+    if not ok then return failed("sigalgs", list_text(params.sigalgs), msg, name) end
+  end
+  if shares then
+    ok, msg, name = ctx:_set_key_shares(shares)
+    if not ok then return failed("key_shares", list_text(shares), msg, name) end
+    for _, p in ipairs(pins) do
+      ok, msg, name = ctx:_pin_key_share(p.code, p.private)
+      if not ok then return failed("key_shares", names.groups[p.code] or p.code, msg, name) end
+    end
+  end
+  if alpn then
+    ok, msg, name = ctx:_set_alpn(alpn)
+    if not ok then return failed("alpn", list_text(alpn), msg, name) end
+  end
+  if params.server_name then
+    ok, msg, name = ctx:_set_server_name(params.server_name)
+    if not ok then return failed("server_name", params.server_name, msg, name) end
+  end
+  for i, c in ipairs(creds) do
+    local chain, err = pem("certificate", c.certificate)
+    if not chain then return nil, err, "NOT_FOUND" end
+    local key
+    key, err = pem("key", c.key)
+    if not key then return nil, err, "NOT_FOUND" end
+    ok, msg, name = ctx:_add_credential(chain, key)
+    if not ok then return failed(("certificate %d"):format(i), "", msg, name) end
+  end
+  if params.cafile then
+    local ca, err = pem("cafile", params.cafile)
+    if not ca then return nil, err, "NOT_FOUND" end
+    ok, msg, name = ctx:_set_ca(ca)
+    if not ok then return failed("cafile", "", msg, name) end
+  end
+  if verify == "peer" and server then
+    return nil, "unsupported: verify \"peer\" on a server (client certificates)", "UNSUPPORTED"
+  end
+  if verify then ctx:_set_verify(verify == "peer") end
+  if params.compat_ccs ~= nil then ctx:_set_compat(params.compat_ccs) end
+  if params.hrr_cookie ~= nil then ctx:_set_hrr_cookie(params.hrr_cookie) end
+  if params.rng ~= nil and not (rng.is_rng(params.rng) and params.rng.kind == "system") then
+    ctx:_use_rng(true)
+  end
+  if params.clock then ctx:_use_clock(true) end
+  ctx:_set_hooks(M.mask(state.hooks, state.keylog ~= nil))
+  return ctx
+end
+
+-- The engine's interest mask for a set of hooks (plus the secret point for a key log).
+function M.mask(hooks, keylog)
+  local mask = 0
+  for name in pairs(hooks) do
+    local bit = core.hook_bits[name]
+    if bit then mask = mask | (1 << bit) end
+  end
+  if keylog then mask = mask | (1 << core.hook_bits.secret) end
+  return mask
+end
+
+function M.new(params)
+  if type(params) ~= "table" then error("tls.context: table of parameters expected", 2) end
+  local copy = {}
+  for k, v in pairs(params) do copy[k] = v end
+  return build(copy)
+end
+
+-- ctx:with(overrides) -> a new context: this one's parameters with overrides applied.
+function Context:with(overrides)
+  if type(overrides) ~= "table" then error("ctx:with: table expected", 2) end
+  local copy = {}
+  for k, v in pairs(self:_params().params) do copy[k] = v end
+  for k, v in pairs(overrides) do copy[k] = v end
+  return build(copy)
+end
+
+function Context:mode() return self:_role() end
+
+-- ctx:connection() -> a sans-I/O connection (feed / run / output / want).
+function Context:connection()
+  return require("moontls.conn").new(self)
+end
+
+-- ctx:wrap(socket) -> a connection driven over a LuaSocket TCP object.
+function Context:wrap(sock)
+  local conn = self:connection()
+  require("moontls.socket").attach(conn, sock)
+  return conn
+end
+
+return M

@@ -1,0 +1,81 @@
+-- moontls.socket: the LuaSocket transport (SCRIPTING.md 6.3): ctx:wrap(sock) and
+-- tls.connect(host, port, ctx[, opts]). Waiting uses socket.select plus a
+-- non-blocking receive, so a timeout bounds each wait and settimeout(0) never blocks.
+local socket = require "socket"
+
+local M = {}
+
+local function transport(sock)
+  return {
+    send = function(bytes, timeout)
+      sock:settimeout(timeout)
+      local i, err, last = sock:send(bytes)
+      if i then return i end
+      return last or 0, err
+    end,
+    recv = function(timeout)
+      local deadline = timeout and socket.gettime() + timeout
+      for _ = 1, 1000 do
+        if not sock:dirty() then
+          local wait = deadline and math.max(0, deadline - socket.gettime()) or nil
+          local r, _, err = socket.select({ sock }, nil, wait)
+          if #r == 0 then return nil, err == "timeout" and "timeout" or (err or "timeout") end
+        end
+        sock:settimeout(0)
+        local data, err, partial = sock:receive(16384)
+        if data then return data end
+        if partial and #partial > 0 then return partial end -- "closed" comes next call
+        if err ~= "timeout" then return nil, err end
+        -- readable but nothing there (spurious wake-up): wait again until the deadline
+        if deadline and socket.gettime() >= deadline then return nil, "timeout" end
+      end
+      return nil, "timeout"
+    end,
+    close = function(how)
+      if how == "abort" then pcall(sock.setoption, sock, "linger", { on = true, timeout = 0 }) end
+      sock:close()
+    end,
+    getfd = function() return sock:getfd() end,
+  }
+end
+
+-- Put a connection on a LuaSocket TCP object (connected or accepted).
+function M.attach(conn, sock)
+  if type(sock) ~= "userdata" or not sock.receive or not sock.send then
+    error("ctx:wrap: a LuaSocket TCP object expected", 3)
+  end
+  local st = conn:_state()
+  st.sock = sock
+  st.transport = transport(sock)
+end
+
+-- tls.connect(host, port, ctx[, opts]) -> conn | nil, err. opts: timeout (seconds, also
+-- the connection's), handshake (true: handshake now).
+function M.connect(host, port, ctx, opts)
+  if type(host) ~= "string" then error("tls.connect: host string expected", 2) end
+  if math.type(port) ~= "integer" and type(port) ~= "string" then error("tls.connect: port expected", 2) end
+  if ctx == nil then error("tls.connect: context expected", 2) end
+  opts = opts or {}
+  local sock, err = socket.tcp()
+  if not sock then return nil, err, "IO" end
+  if opts.timeout then sock:settimeout(opts.timeout) end
+  local ok
+  ok, err = sock:connect(host, port)
+  if not ok then
+    sock:close()
+    return nil, err, err == "timeout" and "TIMEOUT" or "IO"
+  end
+  local conn = ctx:wrap(sock)
+  if opts.timeout then conn:settimeout(opts.timeout) end
+  if opts.handshake then
+    local name
+    ok, err, name = conn:handshake()
+    if not ok then
+      conn:close("silent")
+      return nil, err, name
+    end
+  end
+  return conn
+end
+
+return M

@@ -1,0 +1,50 @@
+/*
+ * api_extra.c - small public accessors the Lua binding needs (declared at the end of
+ * moontls.h): the connection's client random for key logs, and the seeded generator.
+ * Kept apart from engine.c so the engine's owner can fold them in when convenient.
+ */
+#include "engine.h"
+#include "internal.h"
+
+#include <stdlib.h>
+
+int mt_conn_client_random(const mt_conn *c, uint8_t out[32])
+{
+    static const uint8_t zero[32];
+    /* Both roles fill client_random once the ClientHello is built or read. */
+    MT_ENSURE(memcmp(c->client_random, zero, sizeof zero) != 0, MT_ERR_BAD_STATE);
+    memcpy(out, c->client_random, 32);
+    return 0;
+}
+
+struct mt_seeded {
+    mt_rng_seeded state;
+    mt_rng rng; /* the filler bound to state */
+};
+
+mt_seeded *mt_seeded_new(const uint8_t *seed, size_t len)
+{
+    mt_seeded *g = calloc(1, sizeof *g);
+    if (g == NULL) return NULL;
+    g->rng = mt_rng_seeded_init(&g->state, seed, len);
+    return g;
+}
+
+int mt_seeded_fill(void *s, const char *purpose, uint8_t *out, size_t n)
+{
+    mt_seeded *g = s;
+    return mt_rng_bytes(&g->rng, purpose, out, n);
+}
+
+void mt_seeded_free(mt_seeded *s)
+{
+    if (s == NULL) return;
+    mt_rng_seeded_wipe(&s->state);
+    mt_wipe(s, sizeof *s);
+    free(s);
+}
+
+int mt_conn_fail(mt_conn *c, int err, const char *where)
+{
+    return mt_eng_fail(c, err, "%s", where ? where : "");
+}
