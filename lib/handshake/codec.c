@@ -705,6 +705,11 @@ static int is_ext_list(const mt_hs_msg *m, mt_hs_id list)
            m->nodes[list].field->elem->kind == MT_HS_K_EXT;
 }
 
+unsigned mt_hs_ext_context(const mt_hs_msg *m, mt_hs_id list)
+{
+    return is_ext_list(m, list) ? m->nodes[list].field->elem->ext_ctx : 0;
+}
+
 mt_hs_id mt_hs_ext_find(const mt_hs_msg *m, mt_hs_id list, unsigned type)
 {
     if (!is_ext_list(m, list)) return MT_HS_NONE;

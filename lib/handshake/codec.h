@@ -95,6 +95,18 @@ enum {
     MT_EXT_RENEGOTIATION_INFO = 0xFF01,
 };
 
+/* Which message an extension block sits in (RFC 8446 4.2 table: CH, SH, HRR, EE, CT, CR,
+ * NST); bits, so sets of messages can be written. */
+enum {
+    MT_HS_EXTCTX_CH = 1,
+    MT_HS_EXTCTX_SH = 2,
+    MT_HS_EXTCTX_HRR = 4,
+    MT_HS_EXTCTX_EE = 8,
+    MT_HS_EXTCTX_CT = 16,
+    MT_HS_EXTCTX_CR = 32,
+    MT_HS_EXTCTX_NST = 64,
+};
+
 /* Key exchange of a TLS 1.0-1.2 ServerKeyExchange / ClientKeyExchange. */
 enum {
     MT_HS_KX_NONE = 0, /* unknown: the body is kept as opaque bytes */
@@ -232,6 +244,9 @@ int mt_hs_get_bytes(const mt_hs_msg *m, mt_hs_id id, mt_slice *out);
 /* The root's extension list ("extensions"), or MT_HS_NONE if the message has none
  * (absent optional lists are returned: check mt_hs_info.absent). */
 mt_hs_id mt_hs_extensions(const mt_hs_msg *m);
+/* MT_HS_EXTCTX_* of an extension list (the message it belongs to), or 0 when `list` is
+ * not an extension list. */
+unsigned mt_hs_ext_context(const mt_hs_msg *m, mt_hs_id list);
 /* First extension of `type` in the EXT list `list`, or MT_HS_NONE. */
 mt_hs_id mt_hs_ext_find(const mt_hs_msg *m, mt_hs_id list, unsigned type);
 /* Copy the integer elements of a LIST node into out[0..cap); *n gets the element count

@@ -14,18 +14,6 @@
 
 #include "handshake/codec.h"
 
-/* Which message an extension block belongs to (RFC 8446 4.2 table: CH, SH, HRR, EE, CT,
- * CR, NST). */
-enum {
-    MT_HS_EXTCTX_CH = 1,
-    MT_HS_EXTCTX_SH = 2,
-    MT_HS_EXTCTX_HRR = 4,
-    MT_HS_EXTCTX_EE = 8,
-    MT_HS_EXTCTX_CT = 16,
-    MT_HS_EXTCTX_CR = 32,
-    MT_HS_EXTCTX_NST = 64,
-};
-
 /* Field flags. */
 enum {
     MT_HS_F_OPTIONAL = 1, /* absent when its block ends before it (RFC 5246 7.4.1.2:
