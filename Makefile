@@ -157,3 +157,11 @@ install: all
 	install -m 644 bindings/moontls/*.lua $(DESTDIR)$(LUADIR)/moontls/
 	install -m 755 $(BUILD)/moontls/core.so $(DESTDIR)$(LIBDIR)/moontls/core.so
 .PHONY: install
+
+# Re-record the engine fuzz targets' seed inputs (a deterministic in-memory handshake).
+$(BUILD)/fuzz/make_corpus: spec/fuzz/make_corpus.c spec/fuzz/engine_common.h $(BUILD)/libmoontls.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -o $@ $< $(BUILD)/libmoontls.a $(LIBS)
+fuzz-corpus: $(BUILD)/fuzz/make_corpus
+	$(BUILD)/fuzz/make_corpus
+.PHONY: fuzz-corpus

@@ -94,4 +94,240 @@ const char *mt_err_name(int err);
 /* One-line human message for an error code. Static storage. */
 const char *mt_err_message(int err);
 
+/* ======================================================================================
+ * Configuration and connections (the sans-I/O engine, DESIGN.md section 3)
+ *
+ * A connection never touches a socket, a file, the clock or the system RNG itself:
+ * the caller feeds it bytes (mt_conn_feed), lets it work (mt_conn_run), and takes the
+ * bytes it wants sent (mt_conn_output / mt_conn_output_consume). mt_conn_want says what
+ * it needs next. A fatal error is sticky: the first one wins, its alert is still queued
+ * for output, and every later call returns the same code.
+ *
+ * Hooks: a caller that registered interest in a hook point (mt_config_set_hooks or
+ * mt_conn_set_hooks) gets the engine paused there: mt_conn_run returns with MT_WANT_EVENT
+ * set, mt_conn_event describes the point, the caller edits or answers
+ * (mt_conn_event_*), and the next mt_conn_run resumes. Points without interest cost
+ * nothing. Informational events (secret, alert, state) queue up and are read the same way
+ * but do not need an answer.
+ * ====================================================================================== */
+
+enum { MT_ROLE_CLIENT = 1, MT_ROLE_SERVER = 2 };
+
+/* Wire versions. */
+#define MT_VERSION_TLS10 0x0301
+#define MT_VERSION_TLS11 0x0302
+#define MT_VERSION_TLS12 0x0303
+#define MT_VERSION_TLS13 0x0304
+
+/* mt_conn_want flags */
+#define MT_WANT_INPUT 0x01  /* feed more bytes from the peer */
+#define MT_WANT_OUTPUT 0x02 /* bytes are waiting in mt_conn_output */
+#define MT_WANT_EVENT 0x04  /* an event waits in mt_conn_event (paused or informational) */
+#define MT_WANT_DONE 0x08   /* handshake complete */
+#define MT_WANT_READ 0x10   /* application data is waiting in mt_conn_read */
+#define MT_WANT_CLOSED 0x20 /* the peer sent close_notify (or closed) */
+#define MT_WANT_FAILED 0x40 /* sticky failure: see mt_conn_error */
+
+/* Hook points (bit numbers for the interest masks). */
+typedef enum mt_hook {
+    MT_HOOK_MESSAGE_OUT = 0, /* a handshake/CCS/alert message we are about to send */
+    MT_HOOK_MESSAGE_IN,      /* a message received, before the state machine */
+    MT_HOOK_RECORD_OUT,      /* a record before protection */
+    MT_HOOK_RECORD_IN,       /* a record after opening */
+    MT_HOOK_WIRE_OUT,        /* bytes about to be output */
+    MT_HOOK_WIRE_IN,         /* bytes fed, before deframing */
+    MT_HOOK_CLIENT_HELLO,    /* server: ClientHello parsed, before negotiation */
+    MT_HOOK_SELECT,          /* server: negotiation done, before ServerHello */
+    MT_HOOK_SIGN,            /* a signature is about to be made */
+    MT_HOOK_VERIFY_DATA,     /* a Finished value was computed */
+    MT_HOOK_KEY_SHARE,       /* an ephemeral key is about to be generated */
+    MT_HOOK_PSK_BINDER,      /* a PSK binder was computed */
+    MT_HOOK_VERIFY_PEER,     /* the peer's chain was checked */
+    MT_HOOK_SECRET,          /* informational: a secret was derived */
+    MT_HOOK_ALERT,           /* informational: an alert was sent or received */
+    MT_HOOK_STATE,           /* informational: the state machine moved */
+    MT_HOOK_COUNT
+} mt_hook;
+#define MT_HOOK_BIT(h) (1u << (h))
+
+typedef struct mt_config mt_config;
+typedef struct mt_conn mt_conn;
+
+/* Randomness: fill out[0..n) for `purpose` ("client_random", "key_share", ...).
+ * Return 0, or any error code to fail the draw. */
+typedef int (*mt_rng_cb)(void *ud, const char *purpose, uint8_t *out, size_t n);
+/* Clock: seconds since the Unix epoch. */
+typedef int64_t (*mt_clock_cb)(void *ud);
+
+/* A new configuration for one role, with secure defaults: TLS 1.3 only (until TLS 1.2
+ * lands), every supported suite/group/signature scheme, verify the peer, system RNG and
+ * clock, middlebox-compatibility mode on. Reference counted: the creator holds one
+ * reference; every connection takes one. NULL on no memory. */
+mt_config *mt_config_new(int role);
+void mt_config_ref(mt_config *cfg);
+void mt_config_unref(mt_config *cfg); /* frees (and wipes keys) at zero; NULL allowed */
+
+/* Version range (MT_VERSION_*); returns MT_ERR_BAD_PARAM or MT_ERR_UNSUPPORTED. */
+int mt_config_set_versions(mt_config *cfg, uint16_t min, uint16_t max);
+/* Ordered preference lists of IANA code points. A server uses its own order.
+ * MT_ERR_UNSUPPORTED names a value this build cannot do. n = 0 restores the default. */
+int mt_config_set_suites(mt_config *cfg, const uint16_t *v, size_t n);
+int mt_config_set_groups(mt_config *cfg, const uint16_t *v, size_t n);
+int mt_config_set_sigalgs(mt_config *cfg, const uint16_t *v, size_t n);
+/* Client: which groups get a key share in the first ClientHello (default: the first
+ * group). n = 0 with v non-NULL: no share at all (forces HRR). */
+int mt_config_set_key_shares(mt_config *cfg, const uint16_t *v, size_t n);
+/* Pin the private key of a group's ephemeral share (reproducible handshakes). */
+int mt_config_pin_key_share(mt_config *cfg, uint16_t group, const uint8_t *priv, size_t len);
+/* ALPN protocol names, in preference order: each name 1..255 bytes. */
+int mt_config_set_alpn(mt_config *cfg, const char *const *names, size_t n);
+/* Client: SNI and the name the certificate must match. NULL clears. */
+int mt_config_set_server_name(mt_config *cfg, const char *name);
+/* Add a certificate chain (PEM, leaf first) and its private key (PEM: PKCS#1, SEC1 or
+ * PKCS#8). A server may hold several (RSA and ECDSA) and picks by the client's
+ * signature_algorithms. Errors: MT_ERR_DECODE (bad PEM/DER), MT_ERR_BAD_PARAM (key does
+ * not match the certificate), MT_ERR_UNSUPPORTED. */
+int mt_config_add_credential(mt_config *cfg, const uint8_t *chain_pem, size_t chain_len,
+                             const uint8_t *key_pem, size_t key_len);
+/* Trust anchors (PEM bundle) for verifying the peer. */
+int mt_config_set_ca(mt_config *cfg, const uint8_t *pem, size_t len);
+enum { MT_VERIFY_NONE = 0, MT_VERIFY_PEER = 1 };
+/* Client default MT_VERIFY_PEER. MT_VERIFY_NONE skips chain and name checks (never the
+ * CertificateVerify signature); a script must ask for it by name. */
+int mt_config_set_verify(mt_config *cfg, int mode);
+void mt_config_set_rng(mt_config *cfg, mt_rng_cb fn, void *ud);
+void mt_config_set_clock(mt_config *cfg, mt_clock_cb fn, void *ud);
+/* Middlebox-compatibility mode (RFC 8446 D.4): session id and dummy CCS. Default on. */
+void mt_config_set_compat(mt_config *cfg, int on);
+/* Server: send HelloRetryRequest with a cookie extension (default off). */
+void mt_config_set_hrr_cookie(mt_config *cfg, int on);
+/* Hook interest for every connection made from cfg: a mask of MT_HOOK_BIT(h). */
+void mt_config_set_hooks(mt_config *cfg, uint32_t mask);
+
+/* A connection over cfg (a reference is taken). NULL on no memory. */
+mt_conn *mt_conn_new(mt_config *cfg);
+void mt_conn_free(mt_conn *c); /* wipes every secret; NULL allowed */
+/* Per-connection hook interest (replaces the config's mask for this connection). */
+void mt_conn_set_hooks(mt_conn *c, uint32_t mask);
+/* An opaque pointer for the caller (a binding keeps its object here). */
+void mt_conn_set_user(mt_conn *c, void *user);
+void *mt_conn_user(const mt_conn *c);
+
+/* Hand bytes received from the peer to the connection (copied). Returns 0,
+ * MT_ERR_NO_MEMORY, or the sticky error. */
+int mt_conn_feed(mt_conn *c, const uint8_t *in, size_t len);
+/* The peer closed the transport (EOF). */
+void mt_conn_feed_eof(mt_conn *c);
+/* Do all the work the input allows (client: the first call builds ClientHello). Stops
+ * when input runs out, at a hook pause, or after one record when single_step is set
+ * (mt_conn_set_single_step). Returns 0 or the sticky error. */
+int mt_conn_run(mt_conn *c);
+void mt_conn_set_single_step(mt_conn *c, int on);
+unsigned mt_conn_want(const mt_conn *c);
+
+/* Borrow the pending output (*p valid until the next call on c); returns its length. */
+size_t mt_conn_output(mt_conn *c, const uint8_t **p);
+/* Drop n bytes from the front of the pending output (after writing them). */
+void mt_conn_output_consume(mt_conn *c, size_t n);
+
+/* Queue application data (fragmented and protected into records). Before the handshake
+ * completes returns MT_ERR_BAD_STATE. */
+int mt_conn_write(mt_conn *c, const uint8_t *data, size_t len);
+/* Take up to cap bytes of received application data; *n gets the count (0 when none). */
+int mt_conn_read(mt_conn *c, uint8_t *out, size_t cap, size_t *n);
+/* Queue close_notify. */
+int mt_conn_close(mt_conn *c);
+/* TLS 1.3 KeyUpdate: update our sending keys, and ask the peer to update too. */
+int mt_conn_key_update(mt_conn *c, int request_peer);
+
+/* The sticky error (0 if none) and where it happened ("ServerHello.cipher_suite: not
+ * offered"); *where may be NULL. */
+int mt_conn_error(const mt_conn *c, const char **where);
+
+/* Negotiated parameters (valid once known; zero/empty before). Strings are borrowed
+ * from the connection. */
+typedef struct mt_info {
+    uint16_t version;
+    uint16_t suite;
+    uint16_t group;
+    uint16_t sigalg;      /* the scheme the peer (client: server) signed with */
+    const char *alpn;     /* NULL if none */
+    const char *sni;      /* server: what the client asked for; client: what it sent */
+    int hrr;              /* a HelloRetryRequest happened */
+    int resumed;
+    int handshake_done;
+} mt_info;
+void mt_conn_info(const mt_conn *c, mt_info *info);
+
+/* ---- events ---- */
+
+typedef enum mt_verdict {
+    MT_VERDICT_PASS = 0, /* continue with the (possibly replaced) object */
+    MT_VERDICT_DROP,     /* drop the object */
+} mt_verdict;
+
+typedef struct mt_event {
+    mt_hook kind;
+    int paused;        /* 1: the engine waits for mt_conn_event_done; 0: informational */
+    int dir;           /* 0 = out (we send), 1 = in (we receive) */
+    uint8_t content_type; /* message/record events: 20..24 */
+    uint8_t msg_type;     /* handshake message type (message events) */
+    uint32_t epoch;       /* 0 initial, then one per key change */
+    uint32_t flight;      /* increments at each change of direction */
+    uint32_t seq;         /* message index in the connection */
+    uint16_t record_version;  /* record events */
+    size_t padding;           /* record events: TLS 1.3 padding */
+    const uint8_t *data;  /* the object's bytes: message (header+body), record payload,
+                             wire bytes, to-be-signed content, computed Finished/binder,
+                             secret; valid until the event is done */
+    size_t len;
+    uint16_t scheme;      /* sign: signature scheme; key_share: group; select: suite */
+    const char *label;    /* secret: NSS label; state: new state name; alert: alert name */
+    int hash_final;       /* message_out: 1 = transcript hashes the final bytes (default) */
+    int adopt;            /* message_out: 1 = engine re-parses the final bytes as its own */
+} mt_event;
+
+/* The current event, or NULL. */
+const mt_event *mt_conn_event(const mt_conn *c);
+/* Replace the object of a paused event with `n` objects (bytes concatenated in data, with
+ * lengths in lens): n = 0 drops it, n = 1 replaces it, n > 1 splits/duplicates/injects.
+ * For sign/verify_data/psk_binder/key_share the single replacement is the answer
+ * (signature bytes, verify_data, binder, private key). May be called once per event. */
+int mt_conn_event_replace(mt_conn *c, const uint8_t *data, const size_t *lens, size_t n);
+/* message_out knobs: whether the transcript hashes the final bytes, whether the engine
+ * adopts them. */
+int mt_conn_event_set_flags(mt_conn *c, int hash_final, int adopt);
+/* record_out knobs: record version, TLS 1.3 padding length, outer content type. */
+int mt_conn_event_set_record(mt_conn *c, uint8_t type, uint16_t version, size_t padding);
+/* Finish the current event (pass, or whatever was replaced); the next mt_conn_run
+ * continues. An error code fails the connection with MT_ERR_HOOK (the binding passes the
+ * script's error here). */
+int mt_conn_event_done(mt_conn *c, int err);
+
+/* ======================================================================================
+ * Additions for the Lua binding (lib/api_extra.c; bindings/ owner). Small accessors the
+ * binding needs until the lead folds them into the sections above.
+ * ====================================================================================== */
+
+/* The connection's client random (ours as client, the peer's as server): copies 32 bytes
+ * into out and returns 0, or MT_ERR_BAD_STATE while no ClientHello was sent or read yet.
+ * Key logs (NSS format) need it next to each secret. */
+int mt_conn_client_random(const mt_conn *c, uint8_t out[32]);
+
+/* A deterministic generator: SHA-256 in counter mode over the seed, the same stream as
+ * the library's seeded test generator (same seed, same bytes, whatever the purposes).
+ * For tests and replay only. mt_seeded_new copies the seed; NULL on no memory.
+ * mt_seeded_fill has the mt_rng_cb shape (ud = the generator). mt_seeded_free wipes;
+ * NULL allowed. */
+typedef struct mt_seeded mt_seeded;
+mt_seeded *mt_seeded_new(const uint8_t *seed, size_t len);
+int mt_seeded_fill(void *s, const char *purpose, uint8_t *out, size_t n);
+void mt_seeded_free(mt_seeded *s);
+
+/* Fail the connection from outside the engine, as if the engine had failed with err at
+ * `where` (copied; NULL allowed): sticky, the alert (if err is a sent-alert code) is
+ * queued. The binding uses it when a script hook fails on an informational event, which
+ * mt_conn_event_done cannot fail. Returns the sticky error. */
+int mt_conn_fail(mt_conn *c, int err, const char *where);
+
 #endif

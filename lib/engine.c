@@ -1,0 +1,889 @@
+/*
+ * engine.c - the connection driver: run loop, output and input pipelines, hook pauses,
+ * sticky errors, application data. See engine.h for how the pieces fit.
+ */
+#include "engine.h"
+#include "internal.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#define ALERT_LEVEL_WARNING 1
+#define ALERT_LEVEL_FATAL 2
+
+static int interested(const mt_conn *c, mt_hook h)
+{
+    return (c->hooks >> h) & 1u;
+}
+
+/* ---------------------------------------------------------------------------------
+ * Events
+ * --------------------------------------------------------------------------------- */
+
+static void ev_reset(mt_conn *c)
+{
+    c->ev_state = MT_EV_NONE;
+    mt_buf_reset(&c->ev_data);
+    mt_buf_reset(&c->ev_repl);
+    c->ev_nrepl = 0;
+    c->ev_replaced = 0;
+    c->ev_set_record = 0;
+    memset(&c->ev, 0, sizeof c->ev);
+}
+
+/* A pausing hook point. Returns MT_PAUSED the first time when the connection has
+ * interest; after mt_conn_event_done it returns 0 with the verdict in c->ev_replaced /
+ * ev_repl / ev_lens / ev_nrepl (the caller consumes it and calls ev_reset). Without
+ * interest it returns 0 with ev_replaced 0 (pass). */
+static int hook_point(mt_conn *c, const mt_event *tmpl, const uint8_t *data, size_t len)
+{
+    if (c->ev_state == MT_EV_DONE) return 0;
+    if (!interested(c, tmpl->kind)) return 0;
+    c->ev = *tmpl;
+    c->ev.paused = 1;
+    MT_TRY(mt_buf_set(&c->ev_data, data, len));
+    c->ev.data = c->ev_data.data;
+    c->ev.len = len;
+    c->ev_hash_final = tmpl->hash_final;
+    c->ev_adopt = tmpl->adopt;
+    c->ev_state = MT_EV_WAITING;
+    return MT_PAUSED;
+}
+
+/* The i-th object after a verdict: the replacement, or the original when passed. */
+static mt_slice verdict_obj(const mt_conn *c, size_t i, mt_slice original)
+{
+    if (!c->ev_replaced) return original;
+    size_t off = 0;
+    for (size_t k = 0; k < i; k++)
+        off += c->ev_lens[k];
+    return mt_slice_of(c->ev_repl.data + off, c->ev_lens[i]);
+}
+
+static size_t verdict_count(const mt_conn *c)
+{
+    return c->ev_replaced ? c->ev_nrepl : 1;
+}
+
+/* Queue an informational event (copied). Only when the connection has interest. */
+static void info_push(mt_conn *c, mt_hook kind, int dir, const char *label, const uint8_t *data,
+                      size_t len)
+{
+    if (!interested(c, kind)) return;
+    mt_info_ev *e = calloc(1, sizeof *e);
+    if (e == NULL) return; /* informational: losing it must not fail the connection */
+    if (mt_buf_set(&e->data, data, len) != 0) {
+        free(e);
+        return;
+    }
+    snprintf(e->label, sizeof e->label, "%s", label ? label : "");
+    e->ev.kind = kind;
+    e->ev.dir = dir;
+    e->ev.label = e->label;
+    e->ev.data = e->data.data;
+    e->ev.len = len;
+    e->ev.epoch = dir ? c->rd.epoch : c->wr.epoch;
+    if (c->info_tail)
+        c->info_tail->next = e;
+    else
+        c->info = e;
+    c->info_tail = e;
+}
+
+static void info_pop(mt_conn *c)
+{
+    mt_info_ev *e = c->info;
+    if (e == NULL) return;
+    c->info = e->next;
+    if (c->info == NULL) c->info_tail = NULL;
+    mt_buf_free(&e->data);
+    free(e);
+}
+
+const mt_event *mt_conn_event(const mt_conn *c)
+{
+    if (c->ev_state == MT_EV_WAITING) return &c->ev;
+    if (c->info) return &c->info->ev;
+    return NULL;
+}
+
+int mt_conn_event_replace(mt_conn *c, const uint8_t *data, const size_t *lens, size_t n)
+{
+    MT_ENSURE(c->ev_state == MT_EV_WAITING, MT_ERR_BAD_STATE);
+    MT_ENSURE(n <= MT_ARRAY_LEN(c->ev_lens), MT_ERR_LIMIT);
+    size_t total = 0;
+    for (size_t i = 0; i < n; i++)
+        total += lens[i];
+    MT_TRY(mt_buf_set(&c->ev_repl, data, total));
+    for (size_t i = 0; i < n; i++)
+        c->ev_lens[i] = lens[i];
+    c->ev_nrepl = n;
+    c->ev_replaced = 1;
+    return 0;
+}
+
+int mt_conn_event_set_flags(mt_conn *c, int hash_final, int adopt)
+{
+    MT_ENSURE(c->ev_state == MT_EV_WAITING, MT_ERR_BAD_STATE);
+    c->ev_hash_final = hash_final;
+    c->ev_adopt = adopt;
+    return 0;
+}
+
+int mt_conn_event_set_record(mt_conn *c, uint8_t type, uint16_t version, size_t padding)
+{
+    MT_ENSURE(c->ev_state == MT_EV_WAITING && c->ev.kind == MT_HOOK_RECORD_OUT, MT_ERR_BAD_STATE);
+    c->ev_set_record = 1;
+    c->ev_rec_type = type;
+    c->ev_rec_version = version;
+    c->ev_rec_padding = padding;
+    return 0;
+}
+
+int mt_conn_event_done(mt_conn *c, int err)
+{
+    if (c->ev_state == MT_EV_WAITING) {
+        c->ev_state = MT_EV_DONE;
+        if (err) return mt_eng_fail(c, MT_ERR_HOOK, "hook failed (code 0x%x)", err);
+        return 0;
+    }
+    MT_ENSURE(c->info != NULL, MT_ERR_BAD_STATE);
+    info_pop(c);
+    return 0;
+}
+
+/* ---------------------------------------------------------------------------------
+ * Errors
+ * --------------------------------------------------------------------------------- */
+
+static void send_alert_now(mt_conn *c, uint8_t level, uint8_t desc)
+{
+    uint8_t body[2] = {level, desc};
+    mt_record rec;
+    mt_rec_prepare(&c->wr, MT_CT_ALERT, mt_slice_of(body, 2), &rec);
+    if (mt_rec_seal(&c->wr, &rec, &c->out) == 0)
+        info_push(c, MT_HOOK_ALERT, 0, mt_alert_name(desc), body, 2);
+}
+
+int mt_eng_fail(mt_conn *c, int err, const char *fmt, ...)
+{
+    if (c->err) return c->err;
+    if (err == MT_PAUSED || err == 0) err = MT_ERR_INTERNAL;
+    c->err = err;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(c->where, sizeof c->where, fmt, ap);
+    va_end(ap);
+    if (MT_ERR_IS_SENT(err)) {
+        send_alert_now(c, ALERT_LEVEL_FATAL, (uint8_t)MT_ERR_ALERT(err));
+    } else if (err >= MT_ERR_NO_MEMORY && err != MT_ERR_HOOK && err != MT_ERR_WANT_INPUT) {
+        /* RFC 8446 6.2: internal_error for failures unrelated to the peer. */
+        send_alert_now(c, ALERT_LEVEL_FATAL, MT_ALERT_INTERNAL_ERROR);
+    }
+    /* Nothing queued will ever be sent after a fatal alert. */
+    mt_buf_free(&c->coalesce);
+    return err;
+}
+
+int mt_conn_error(const mt_conn *c, const char **where)
+{
+    if (where) *where = c->where[0] ? c->where : mt_err_message(c->err);
+    return c->err;
+}
+
+/* ---------------------------------------------------------------------------------
+ * Output pipeline
+ * --------------------------------------------------------------------------------- */
+
+static mt_item *item_new(mt_conn *c, mt_item_kind kind)
+{
+    mt_item *it = calloc(1, sizeof *it);
+    if (it == NULL) return NULL;
+    it->kind = kind;
+    if (kind == MT_ITEM_MSG) {
+        if (c->last_dir != 0) {
+            c->flight++;
+            c->last_dir = 0;
+        }
+        it->flight = c->flight;
+        it->seq = c->msg_seq++;
+    }
+    if (c->queue_tail)
+        c->queue_tail->next = it;
+    else
+        c->queue = it;
+    c->queue_tail = it;
+    return it;
+}
+
+static void item_free(mt_item *it)
+{
+    mt_buf_free(&it->bytes);
+    mt_wipe(it->key_material, sizeof it->key_material);
+    free(it);
+}
+
+static void queue_pop(mt_conn *c)
+{
+    mt_item *it = c->queue;
+    c->queue = it->next;
+    if (c->queue == NULL) c->queue_tail = NULL;
+    item_free(it);
+    c->item_stage = 0;
+}
+
+int mt_eng_send(mt_conn *c, uint8_t ct, const uint8_t *p, size_t n)
+{
+    mt_item *it = item_new(c, MT_ITEM_MSG);
+    MT_ENSURE(it != NULL, MT_ERR_NO_MEMORY);
+    it->ct = ct;
+    return mt_buf_append(&it->bytes, p, n);
+}
+
+int mt_eng_send_hs(mt_conn *c, uint8_t type, const uint8_t *body, size_t n)
+{
+    MT_ENSURE(n < (1u << 24), MT_ERR_LIMIT);
+    mt_item *it = item_new(c, MT_ITEM_MSG);
+    MT_ENSURE(it != NULL, MT_ERR_NO_MEMORY);
+    it->ct = MT_CT_HANDSHAKE;
+    MT_TRY(mt_wr_u8(&it->bytes, type));
+    MT_TRY(mt_wr_u24(&it->bytes, (uint32_t)n));
+    return mt_buf_append(&it->bytes, body, n);
+}
+
+/* Copy a slice into the item's key material and repoint it. */
+static mt_slice keep_slice(mt_item *it, size_t *off, mt_slice s)
+{
+    if (s.len == 0 || *off + s.len > sizeof it->key_material) return mt_slice_of(NULL, 0);
+    memcpy(it->key_material + *off, s.p, s.len);
+    mt_slice r = mt_slice_of(it->key_material + *off, s.len);
+    *off += s.len;
+    return r;
+}
+
+int mt_eng_set_write_keys(mt_conn *c, const mt_rec_keys *k)
+{
+    mt_item *it = item_new(c, MT_ITEM_KEYS);
+    MT_ENSURE(it != NULL, MT_ERR_NO_MEMORY);
+    size_t off = 0;
+    it->keys = *k;
+    it->keys.key = keep_slice(it, &off, k->key);
+    it->keys.iv = keep_slice(it, &off, k->iv);
+    it->keys.mac_key = keep_slice(it, &off, k->mac_key);
+    return 0;
+}
+
+int mt_eng_set_read_keys(mt_conn *c, const mt_rec_keys *k)
+{
+    /* RFC 8446 5.1: handshake messages MUST NOT span key changes. */
+    MT_TRY(mt_reasm_check_key_change(&c->reasm));
+    return mt_rec_prot_install(&c->rd, k);
+}
+
+/* Cut the coalescing buffer into records: [record_out] -> seal -> [wire_out] -> out.
+ * Resumable: positions live in c->flush_off / c->flush_stage. */
+static int flush(mt_conn *c)
+{
+    while (c->flush_off < c->coalesce.len || c->flush_stage != 0) {
+        if (c->flush_stage == 0) {
+            size_t max = mt_rec_max_fragment(&c->wr);
+            size_t n = c->coalesce.len - c->flush_off;
+            if (n > max) n = max;
+            MT_TRY(mt_buf_set(&c->rec_scratch, c->coalesce.data + c->flush_off, n));
+            c->flush_off += n;
+            c->flush_stage = 1;
+        }
+        if (c->flush_stage == 1) {
+            mt_event t = {.kind = MT_HOOK_RECORD_OUT,
+                          .dir = 0,
+                          .content_type = c->coalesce_ct,
+                          .epoch = c->wr.epoch,
+                          .flight = c->flight,
+                          .record_version = c->wr.record_version};
+            MT_TRY(hook_point(c, &t, c->rec_scratch.data, c->rec_scratch.len));
+            mt_buf sealed = {0};
+            int rc = 0;
+            for (size_t i = 0; i < verdict_count(c) && rc == 0; i++) {
+                mt_record rec;
+                mt_slice payload = verdict_obj(c, i, mt_buf_slice(&c->rec_scratch));
+                mt_rec_prepare(&c->wr, c->coalesce_ct, payload, &rec);
+                if (c->ev_set_record) {
+                    rec.type = c->ev_rec_type;
+                    if (c->wr.kind != MT_REC_AEAD13) rec.outer_type = c->ev_rec_type;
+                    rec.version = c->ev_rec_version;
+                    rec.padding = c->ev_rec_padding;
+                }
+                rc = mt_rec_seal(&c->wr, &rec, &sealed);
+            }
+            ev_reset(c);
+            if (rc == 0) rc = mt_buf_set(&c->rec_scratch, sealed.data, sealed.len);
+            mt_buf_free(&sealed);
+            MT_TRY(rc);
+            c->flush_stage = 2;
+        }
+        if (c->flush_stage == 2) {
+            mt_event t = {
+                .kind = MT_HOOK_WIRE_OUT, .dir = 0, .epoch = c->wr.epoch, .flight = c->flight};
+            MT_TRY(hook_point(c, &t, c->rec_scratch.data, c->rec_scratch.len));
+            int rc = 0;
+            for (size_t i = 0; i < verdict_count(c) && rc == 0; i++) {
+                mt_slice s = verdict_obj(c, i, mt_buf_slice(&c->rec_scratch));
+                rc = mt_buf_append(&c->out, s.p, s.len);
+            }
+            ev_reset(c);
+            MT_TRY(rc);
+            mt_buf_reset(&c->rec_scratch);
+            c->flush_stage = 0;
+        }
+    }
+    /* Release while idle: an idle connection holds no output scratch. */
+    mt_buf_free(&c->coalesce);
+    mt_buf_free(&c->rec_scratch);
+    c->flush_off = 0;
+    return 0;
+}
+
+/* One MSG item: flush other content, [message_out], transcript, coalesce, flush. */
+static int out_msg(mt_conn *c, mt_item *it)
+{
+    if (c->item_stage == 0) {
+        /* Records carry one content type: send what is pending of another type first,
+         * and never coalesce CCS, alerts or application data with anything. */
+        if (c->coalesce.len && (c->coalesce_ct != it->ct || it->ct != MT_CT_HANDSHAKE))
+            MT_TRY(flush(c));
+        c->item_stage = 1;
+    }
+    if (c->item_stage == 1) {
+        mt_event t = {.kind = MT_HOOK_MESSAGE_OUT,
+                      .dir = 0,
+                      .content_type = it->ct,
+                      .msg_type =
+                          it->ct == MT_CT_HANDSHAKE && it->bytes.len ? it->bytes.data[0] : 0,
+                      .epoch = c->wr.epoch,
+                      .flight = it->flight,
+                      .seq = it->seq,
+                      .hash_final = 1,
+                      .adopt = 0};
+        MT_TRY(hook_point(c, &t, it->bytes.data, it->bytes.len));
+        int hash_final = c->ev_state == MT_EV_DONE ? c->ev_hash_final : 1;
+        int rc = 0;
+        if (it->ct == MT_CT_HANDSHAKE && !hash_final)
+            rc = mt_transcript_add(&c->tr, it->bytes.data, it->bytes.len);
+        for (size_t i = 0; i < verdict_count(c) && rc == 0; i++) {
+            mt_slice m = verdict_obj(c, i, mt_buf_slice(&it->bytes));
+            if (it->ct == MT_CT_HANDSHAKE && hash_final) rc = mt_transcript_add(&c->tr, m.p, m.len);
+            if (rc == 0) rc = mt_buf_append(&c->coalesce, m.p, m.len);
+        }
+        ev_reset(c);
+        MT_TRY(rc);
+        c->coalesce_ct = it->ct;
+        c->item_stage = 2;
+    }
+    if (it->ct != MT_CT_HANDSHAKE) MT_TRY(flush(c));
+    return 0;
+}
+
+static int out_pump(mt_conn *c)
+{
+    while (c->queue) {
+        mt_item *it = c->queue;
+        switch (it->kind) {
+        case MT_ITEM_MSG:
+            MT_TRY(out_msg(c, it));
+            break;
+        case MT_ITEM_KEYS:
+            MT_TRY(flush(c));
+            MT_TRY(mt_rec_prot_install(&c->wr, &it->keys));
+            break;
+        case MT_ITEM_FLUSH:
+        default:
+            MT_TRY(flush(c));
+            break;
+        }
+        queue_pop(c);
+    }
+    return 0;
+}
+
+size_t mt_conn_output(mt_conn *c, const uint8_t **p)
+{
+    *p = c->out.data;
+    return c->out.len;
+}
+
+void mt_conn_output_consume(mt_conn *c, size_t n)
+{
+    mt_buf_consume(&c->out, n);
+    if (c->out.len == 0) mt_buf_free(&c->out);
+}
+
+/* ---------------------------------------------------------------------------------
+ * Input pipeline
+ * --------------------------------------------------------------------------------- */
+
+static int handle_alert(mt_conn *c, mt_slice a)
+{
+    /* RFC 8446 5.1: a record with an Alert type MUST contain exactly one message. */
+    if (a.len != 2) return mt_eng_fail(c, MT_ERR_DECODE, "alert record of %zu bytes", a.len);
+    uint8_t level = a.p[0], desc = a.p[1];
+    info_push(c, MT_HOOK_ALERT, 1, mt_alert_name(desc), a.p, 2);
+    if (desc == MT_ALERT_CLOSE_NOTIFY) {
+        c->closed_by_peer = 1;
+        return 0;
+    }
+    /* RFC 8446 6: in TLS 1.3 every alert but close_notify and user_canceled is fatal,
+     * whatever its level says. */
+    if (desc == MT_ALERT_USER_CANCELED && level == ALERT_LEVEL_WARNING) return 0;
+    if (c->version != MT_VERSION_TLS13 && level == ALERT_LEVEL_WARNING && c->version != 0) return 0;
+    c->err = MT_ERR_RECV(desc);
+    snprintf(c->where, sizeof c->where, "peer sent %s alert %s",
+             level == ALERT_LEVEL_WARNING ? "warning" : "fatal",
+             mt_alert_name(desc) ? mt_alert_name(desc) : "(unknown)");
+    return c->err;
+}
+
+static int handle_ccs(mt_conn *c, mt_slice p)
+{
+    /* RFC 8446 5: an unprotected CCS of the single byte 0x01 between the first
+     * ClientHello and the peer's Finished MUST simply be dropped; any other value, or one
+     * outside that window, is unexpected_message. (A protected one was refused by the
+     * record layer.) TLS 1.2 will route CCS to its state machine. */
+    if (p.len == 1 && p.p[0] == 1 && !c->handshake_done && c->msg_seq > 0) return 0;
+    return mt_eng_fail(c, MT_ERR_UNEXPECTED, "change_cipher_spec outside the handshake");
+}
+
+/* Hand one whole handshake message to the state machine. */
+static int dispatch(mt_conn *c, mt_slice msg)
+{
+    const mt_state *st = &c->table[c->state];
+    uint8_t type = msg.p[0];
+    if (c->last_dir != 1) {
+        c->flight++;
+        c->last_dir = 1;
+    }
+    c->msg_seq++;
+    if (st->send || st->accept == NULL)
+        return mt_eng_fail(c, MT_ERR_UNEXPECTED, "%s: no message expected, got type %u", st->name,
+                           type);
+    for (const uint8_t *a = st->accept; *a != 255; a++)
+        if (*a == type) return st->fn(c, msg);
+    return mt_eng_fail(c, MT_ERR_UNEXPECTED, "%s: unexpected handshake message type %u", st->name,
+                       type);
+}
+
+/* Process at most one record. Returns 0 after progress, MT_ERR_WANT_INPUT when a whole
+ * record is not there, MT_PAUSED, or an error (already recorded by mt_eng_fail). */
+static int in_pump(mt_conn *c)
+{
+    int rc;
+    if (c->in_stage == 0) {
+        mt_record rec;
+        size_t used = 0;
+        rc = mt_rec_deframe(mt_buf_slice(&c->in), mt_rec_max_wire_len(&c->rd), &rec, &used);
+        if (rc == MT_ERR_WANT_INPUT) return rc;
+        if (rc)
+            return mt_eng_fail(c, rc, "record header (type %u, length %u)", rec.outer_type,
+                               rec.length);
+        mt_buf_reset(&c->plain);
+        if (c->rd.kind == MT_REC_AEAD13 && !c->handshake_done &&
+            (mt_rec_is_compat_ccs(&rec) ||
+             (rec.outer_type == MT_CT_ALERT && rec.payload.len == 2))) {
+            /* RFC 8446 5: the compatibility CCS stays unprotected after keys change. A
+             * peer that rejects our hello answers with a plaintext alert before it has
+             * keys: take it as the alert it is, so the caller learns why. */
+            c->in_rec = rec;
+            rc = 0;
+        } else {
+            rc = mt_rec_open(&c->rd, &rec, &c->plain, &c->in_rec);
+        }
+        if (rc == 0 && c->in_rec.payload.p != c->plain.data)
+            rc = mt_buf_set(&c->plain, c->in_rec.payload.p, c->in_rec.payload.len);
+        mt_buf_consume(&c->in, used);
+        if (rc)
+            return mt_eng_fail(c, rc, "record (type %u, epoch %u)", rec.outer_type, c->rd.epoch);
+        c->in_rec.payload = mt_buf_slice(&c->plain);
+        c->in_stage = 1;
+    }
+    if (c->in_stage == 1) {
+        mt_event t = {.kind = MT_HOOK_RECORD_IN,
+                      .dir = 1,
+                      .content_type = c->in_rec.type,
+                      .epoch = c->in_rec.epoch,
+                      .flight = c->flight,
+                      .record_version = c->in_rec.version,
+                      .padding = c->in_rec.padding};
+        MT_TRY(hook_point(c, &t, c->plain.data, c->plain.len));
+        rc = 0;
+        if (c->ev_replaced) {
+            mt_buf joined = {0};
+            for (size_t i = 0; i < c->ev_nrepl && rc == 0; i++) {
+                mt_slice s = verdict_obj(c, i, mt_buf_slice(&c->plain));
+                rc = mt_buf_append(&joined, s.p, s.len);
+            }
+            if (rc == 0) rc = mt_buf_set(&c->plain, joined.data, joined.len);
+            mt_buf_free(&joined);
+            if (c->ev_nrepl == 0) c->in_stage = 0; /* dropped */
+        }
+        ev_reset(c);
+        if (rc) return mt_eng_fail(c, rc, "record_in hook");
+        if (c->in_stage == 0) return 0;
+        uint8_t type = c->in_rec.type;
+        /* RFC 8446 5.1: handshake messages MUST NOT be interleaved with other types. */
+        if (type != MT_CT_HANDSHAKE && mt_reasm_pending(&c->reasm))
+            return mt_eng_fail(c, MT_ERR_UNEXPECTED, "record type %u inside a handshake message",
+                               type);
+        switch (type) {
+        case MT_CT_HANDSHAKE:
+            rc = mt_reasm_feed(&c->reasm, mt_buf_slice(&c->plain),
+                               c->version == MT_VERSION_TLS13 || c->rd.kind == MT_REC_AEAD13);
+            if (rc) return mt_eng_fail(c, rc, "handshake record");
+            c->in_stage = 2;
+            break;
+        case MT_CT_ALERT:
+            c->in_stage = 0;
+            rc = handle_alert(c, mt_buf_slice(&c->plain));
+            mt_buf_reset(&c->plain);
+            return rc;
+        case MT_CT_CHANGE_CIPHER_SPEC:
+            c->in_stage = 0;
+            return handle_ccs(c, mt_buf_slice(&c->plain));
+        case MT_CT_APPLICATION_DATA:
+            c->in_stage = 0;
+            if (!c->handshake_done)
+                return mt_eng_fail(c, MT_ERR_UNEXPECTED, "application data before Finished");
+            rc = mt_buf_append(&c->app_in, c->plain.data, c->plain.len);
+            mt_buf_reset(&c->plain);
+            return rc ? mt_eng_fail(c, rc, "application data") : 0;
+        default:
+            c->in_stage = 0;
+            return mt_eng_fail(c, MT_ERR_UNEXPECTED, "unexpected record type %u", type);
+        }
+    }
+    if (c->in_stage == 2) {
+        mt_slice msg;
+        rc = mt_reasm_next(&c->reasm, &msg);
+        if (rc == MT_ERR_WANT_INPUT) {
+            c->in_stage = 0;
+            mt_buf_free(&c->plain);
+            return 0;
+        }
+        if (rc) return mt_eng_fail(c, rc, "handshake message header");
+        MT_TRY(mt_buf_set(&c->cur_msg, msg.p, msg.len));
+        c->in_stage = 3;
+    }
+    /* in_stage 3: [message_in] then the state machine; then back to 2 for the next. */
+    mt_event t = {.kind = MT_HOOK_MESSAGE_IN,
+                  .dir = 1,
+                  .content_type = MT_CT_HANDSHAKE,
+                  .msg_type = c->cur_msg.data[0],
+                  .epoch = c->rd.epoch,
+                  .flight = c->flight,
+                  .seq = c->msg_seq};
+    MT_TRY(hook_point(c, &t, c->cur_msg.data, c->cur_msg.len));
+    if (c->ev_replaced) {
+        /* The replacement objects are whole messages (header + body); each goes to the
+         * state machine in turn. Copy them out of the event first. */
+        mt_buf repl = {0};
+        size_t lens[MT_ARRAY_LEN(c->ev_lens)], n = c->ev_nrepl;
+        rc = mt_buf_set(&repl, c->ev_repl.data, c->ev_repl.len);
+        memcpy(lens, c->ev_lens, sizeof lens);
+        ev_reset(c);
+        c->in_stage = 2;
+        size_t off = 0;
+        for (size_t i = 0; i < n && rc == 0 && !c->err; i++) {
+            if (lens[i] < 4) {
+                rc = mt_eng_fail(c, MT_ERR_DECODE, "message_in hook returned %zu bytes", lens[i]);
+                break;
+            }
+            rc = dispatch(c, mt_slice_of(repl.data + off, lens[i]));
+            off += lens[i];
+        }
+        mt_buf_free(&repl);
+        return rc;
+    }
+    ev_reset(c);
+    c->in_stage = 2;
+    return dispatch(c, mt_buf_slice(&c->cur_msg));
+}
+
+/* ---------------------------------------------------------------------------------
+ * The run loop
+ * --------------------------------------------------------------------------------- */
+
+static int start(mt_conn *c)
+{
+    return c->role == MT_ROLE_CLIENT ? mt_client13_start(c) : mt_server13_start(c);
+}
+
+int mt_conn_run(mt_conn *c)
+{
+    if (c->err) return c->err;
+    if (c->table == NULL) {
+        int rc = start(c);
+        if (rc) return mt_eng_fail(c, rc, "starting the handshake");
+    }
+    for (;;) {
+        if (c->err) return c->err;
+        if (c->ev_state == MT_EV_WAITING || c->info) return 0;
+        int rc = out_pump(c);
+        if (rc == MT_PAUSED) return 0;
+        if (rc) return mt_eng_fail(c, rc, "sending");
+        const mt_state *st = &c->table[c->state];
+        if (st->send) {
+            rc = st->fn(c, mt_slice_of(NULL, 0));
+            if (rc == MT_PAUSED) return 0;
+            if (rc) return mt_eng_fail(c, rc, "%s", st->name);
+            continue;
+        }
+        /* End of our flight: whatever is coalesced goes out now. */
+        if (c->coalesce.len || c->flush_stage) {
+            rc = flush(c);
+            if (rc == MT_PAUSED) return 0;
+            if (rc) return mt_eng_fail(c, rc, "sending");
+            continue;
+        }
+        if (c->in_raw.len) {
+            /* wire_in: the caller sees fed bytes before they are deframed. */
+            mt_event t = {
+                .kind = MT_HOOK_WIRE_IN, .dir = 1, .epoch = c->rd.epoch, .flight = c->flight};
+            rc = hook_point(c, &t, c->in_raw.data, c->in_raw.len);
+            if (rc == MT_PAUSED) return 0;
+            for (size_t i = 0; i < verdict_count(c) && rc == 0; i++) {
+                mt_slice s = verdict_obj(c, i, mt_buf_slice(&c->in_raw));
+                rc = mt_buf_append(&c->in, s.p, s.len);
+            }
+            ev_reset(c);
+            mt_buf_free(&c->in_raw);
+            if (rc) return mt_eng_fail(c, rc, "wire_in hook");
+        }
+        if (c->closed_by_peer) return 0;
+        rc = in_pump(c);
+        if (rc == MT_ERR_WANT_INPUT) {
+            if (c->eof && c->in.len)
+                return mt_eng_fail(c, MT_ERR_DECODE, "connection closed inside a record");
+            return 0;
+        }
+        if (rc == MT_PAUSED) return 0;
+        if (rc) return mt_eng_fail(c, rc, "receiving");
+        if (c->single_step && c->in_stage == 0) return 0;
+    }
+}
+
+int mt_conn_feed(mt_conn *c, const uint8_t *in, size_t len)
+{
+    if (c->err) return c->err;
+    if (len == 0) return 0;
+    if (interested(c, MT_HOOK_WIRE_IN)) return mt_buf_append(&c->in_raw, in, len);
+    return mt_buf_append(&c->in, in, len);
+}
+
+void mt_conn_feed_eof(mt_conn *c)
+{
+    c->eof = 1;
+}
+
+unsigned mt_conn_want(const mt_conn *c)
+{
+    unsigned w = 0;
+    if (c->err) w |= MT_WANT_FAILED;
+    if (c->out.len) w |= MT_WANT_OUTPUT;
+    if (c->ev_state == MT_EV_WAITING || c->info) w |= MT_WANT_EVENT;
+    if (c->handshake_done) w |= MT_WANT_DONE;
+    if (c->app_in.len > c->app_in_off) w |= MT_WANT_READ;
+    if (c->closed_by_peer || c->eof) w |= MT_WANT_CLOSED;
+    if (!c->err && !(w & MT_WANT_EVENT) && !c->closed_by_peer && !c->eof &&
+        (c->table == NULL || !c->table[c->state].send))
+        w |= MT_WANT_INPUT;
+    return w;
+}
+
+/* ---------------------------------------------------------------------------------
+ * Application data, close
+ * --------------------------------------------------------------------------------- */
+
+int mt_conn_write(mt_conn *c, const uint8_t *data, size_t len)
+{
+    if (c->err) return c->err;
+    MT_ENSURE(c->handshake_done && !c->close_sent, MT_ERR_BAD_STATE);
+    size_t max = mt_rec_max_fragment(&c->wr);
+    for (size_t off = 0; off < len; off += max) {
+        size_t n = len - off < max ? len - off : max;
+        MT_TRY(mt_eng_send(c, MT_CT_APPLICATION_DATA, data + off, n));
+    }
+    return mt_conn_run(c);
+}
+
+int mt_conn_read(mt_conn *c, uint8_t *out, size_t cap, size_t *n)
+{
+    size_t avail = c->app_in.len - c->app_in_off;
+    size_t k = avail < cap ? avail : cap;
+    if (k) memcpy(out, c->app_in.data + c->app_in_off, k);
+    c->app_in_off += k;
+    if (c->app_in_off == c->app_in.len) {
+        mt_buf_free(&c->app_in);
+        c->app_in_off = 0;
+    }
+    *n = k;
+    if (k == 0 && c->err) return c->err;
+    return 0;
+}
+
+int mt_conn_close(mt_conn *c)
+{
+    if (c->err) return c->err;
+    if (c->close_sent) return 0;
+    uint8_t body[2] = {ALERT_LEVEL_WARNING, MT_ALERT_CLOSE_NOTIFY};
+    MT_TRY(mt_eng_send(c, MT_CT_ALERT, body, 2));
+    c->close_sent = 1;
+    info_push(c, MT_HOOK_ALERT, 0, "close_notify", body, 2);
+    return mt_conn_run(c);
+}
+
+/* ---------------------------------------------------------------------------------
+ * Helpers for the state machines
+ * --------------------------------------------------------------------------------- */
+
+void mt_eng_goto(mt_conn *c, int next)
+{
+    const char *from = c->table[c->state].name;
+    c->state = next;
+    if (interested(c, MT_HOOK_STATE)) {
+        const char *to = c->table[next].name;
+        info_push(c, MT_HOOK_STATE, 0, to, (const uint8_t *)from, strlen(from));
+    }
+}
+
+void mt_eng_use_table(mt_conn *c, const mt_state *table, int state)
+{
+    c->table = table;
+    c->state = state;
+    info_push(c, MT_HOOK_STATE, 0, table[state].name, NULL, 0);
+}
+
+void mt_eng_secret(mt_conn *c, const char *label, const uint8_t *secret, size_t len)
+{
+    info_push(c, MT_HOOK_SECRET, 0, label, secret, len);
+}
+
+void mt_eng_ks13_secret(const char *label, const uint8_t *secret, size_t len, void *user)
+{
+    mt_eng_secret(user, label, secret, len);
+}
+
+int mt_eng_ask(mt_conn *c, mt_hook kind, uint16_t scheme, const uint8_t *data, size_t len,
+               const uint8_t **answer, size_t *answer_len)
+{
+    *answer = NULL;
+    *answer_len = 0;
+    mt_event t = {
+        .kind = kind, .dir = 0, .scheme = scheme, .epoch = c->wr.epoch, .flight = c->flight};
+    MT_TRY(hook_point(c, &t, data, len));
+    if (c->ev_state == MT_EV_DONE) {
+        if (c->ev_replaced && c->ev_nrepl > 0) {
+            /* Keep the answer past ev_reset: move it to ev_data, which stays until the
+             * next event starts. */
+            MT_TRY(mt_buf_set(&c->ev_data, c->ev_repl.data, c->ev_lens[0]));
+            *answer_len = c->ev_lens[0];
+        }
+        mt_buf answer_buf = c->ev_data;
+        c->ev_data = (mt_buf){0};
+        ev_reset(c);
+        mt_buf_free(&c->ev_data);
+        c->ev_data = answer_buf;
+        *answer = *answer_len ? c->ev_data.data : NULL;
+    }
+    return 0;
+}
+
+int mt_eng_random(mt_conn *c, const char *purpose, uint8_t *out, size_t n)
+{
+    return mt_rng_bytes(&c->rng, purpose, out, n);
+}
+
+int64_t mt_eng_now(const mt_conn *c)
+{
+    return c->cfg->clock ? c->cfg->clock(c->cfg->clock_ud) : 0;
+}
+
+/* ---------------------------------------------------------------------------------
+ * Lifecycle and information
+ * --------------------------------------------------------------------------------- */
+
+mt_conn *mt_conn_new(mt_config *cfg)
+{
+    mt_conn *c = calloc(1, sizeof *c);
+    if (c == NULL) return NULL;
+    mt_config_ref(cfg);
+    c->cfg = cfg;
+    c->role = cfg->role;
+    c->hooks = cfg->hooks;
+    c->last_dir = -1;
+    c->rng = cfg->rng;
+    mt_rec_prot_init(&c->rd);
+    mt_rec_prot_init(&c->wr);
+    mt_reasm_init(&c->reasm);
+    mt_transcript_init(&c->tr);
+    return c;
+}
+
+void mt_conn_free(mt_conn *c)
+{
+    if (c == NULL) return;
+    if (c->hs_free) c->hs_free(c->hs);
+    while (c->queue)
+        queue_pop(c);
+    while (c->info)
+        info_pop(c);
+    mt_rec_prot_free(&c->rd);
+    mt_rec_prot_free(&c->wr);
+    mt_reasm_free(&c->reasm);
+    mt_transcript_free(&c->tr);
+    mt_ks13_free(&c->ks);
+    mt_buf_free(&c->in);
+    mt_buf_free(&c->plain);
+    mt_buf_free(&c->app_in);
+    mt_buf_free(&c->coalesce);
+    mt_buf_free(&c->rec_scratch);
+    mt_buf_free(&c->out);
+    mt_buf_free(&c->ev_data);
+    mt_buf_free(&c->ev_repl);
+    mt_buf_free(&c->cur_msg);
+    mt_buf_free(&c->in_raw);
+    mt_config_unref(c->cfg);
+    mt_wipe(c, sizeof *c);
+    free(c);
+}
+
+void mt_conn_set_hooks(mt_conn *c, uint32_t mask)
+{
+    c->hooks = mask;
+}
+
+void mt_conn_set_user(mt_conn *c, void *user)
+{
+    c->user = user;
+}
+
+void *mt_conn_user(const mt_conn *c)
+{
+    return c->user;
+}
+
+void mt_conn_set_single_step(mt_conn *c, int on)
+{
+    c->single_step = on;
+}
+
+void mt_conn_info(const mt_conn *c, mt_info *info)
+{
+    memset(info, 0, sizeof *info);
+    info->version = c->version;
+    info->suite = c->suite;
+    info->group = c->group;
+    info->sigalg = c->sigalg;
+    info->alpn = c->alpn[0] ? c->alpn : NULL;
+    info->sni = c->sni[0] ? c->sni : NULL;
+    info->hrr = c->hrr;
+    info->handshake_done = c->handshake_done;
+}

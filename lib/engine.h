@@ -1,0 +1,223 @@
+/*
+ * engine.h - the connection object and the engine core shared by the state machines.
+ * Internal to lib/; the public surface is lib/moontls.h.
+ *
+ * Notes: how a connection works
+ * - State machines are data (DESIGN.md section 5): a table per protocol and role lists
+ *   states, each either a *send* state (its function builds and queues what we send next)
+ *   or an *expect* state (the message types it accepts and the function that handles
+ *   them). The driver alone sends unexpected_message for a type the state does not accept.
+ * - Nothing a state function does ever pauses half-way. It queues work items instead:
+ *   a message to send (MSG), or a change of write keys (KEYS). The output pipeline then
+ *   works through the queue in order: MSG -> [message_out hook] -> transcript -> the
+ *   handshake coalescing buffer; KEYS -> flush that buffer into records under the old
+ *   keys -> install the new ones. Flushing cuts records -> [record_out hook] -> seal ->
+ *   [wire_out hook] -> output. The run loop calls the next send state only once the queue
+ *   is empty, so a state function always sees the transcript of everything sent before.
+ * - Hook pauses happen only inside the pipelines (hook_point), which keep explicit
+ *   positions, so resuming after an event continues exactly where the engine stopped.
+ *   Crypto hooks that answer (sign, key_share, ...) go through mt_eng_ask: the first call
+ *   pauses and returns MT_PAUSED, the state function returns it unchanged, and the run
+ *   loop calls the same state function again once the answer is there. A state function
+ *   must therefore do its asks before any side effect (each of ours does).
+ * - Inbound: wire bytes -> [wire_in hook] -> deframe -> open -> [record_in hook] -> by
+ *   content type: handshake -> reassembly -> [message_in hook] -> state machine; alert,
+ *   change_cipher_spec and application data are handled by the driver.
+ * - Errors are sticky (mt_eng_fail): the first one wins, its alert is sealed into the
+ *   output at once (no hooks), and every later call returns it.
+ */
+#ifndef MT_ENGINE_H
+#define MT_ENGINE_H
+
+#include "buf/buf.h"
+#include "crypto/rng.h"
+#include "handshake/keysched13.h"
+#include "handshake/transcript.h"
+#include "moontls.h"
+#include "record/record.h"
+
+/* Internal "paused at a hook point" code; never returned by the public API. */
+#define MT_PAUSED 0x3ff
+
+#define MT_MAX_LIST 32
+#define MT_MAX_PINNED 8
+#define MT_MAX_CREDS 4
+
+struct mt_cred;
+
+struct mt_config {
+    int refs;
+    int role;
+    uint16_t vmin, vmax;
+    uint16_t suites[MT_MAX_LIST];
+    size_t n_suites;
+    uint16_t groups[MT_MAX_LIST];
+    size_t n_groups;
+    uint16_t sigalgs[MT_MAX_LIST];
+    size_t n_sigalgs;
+    uint16_t key_shares[MT_MAX_LIST];
+    size_t n_key_shares;
+    int key_shares_set; /* 1: key_shares is explicit (possibly empty) */
+    struct {
+        uint16_t group;
+        uint8_t priv[66];
+        size_t len;
+    } pinned[MT_MAX_PINNED];
+    size_t n_pinned;
+    mt_buf alpn; /* ProtocolNameList body: u8-prefixed names */
+    char *server_name;
+    struct mt_cred *creds[MT_MAX_CREDS];
+    size_t n_creds;
+    mt_buf ca_pem;
+    int verify;
+    int compat;
+    int hrr_cookie;
+    mt_rng rng;
+    mt_clock_cb clock;
+    void *clock_ud;
+    uint32_t hooks;
+};
+
+/* One state of a state machine table. */
+typedef struct mt_state {
+    const char *name;
+    int send;              /* 1: send state (fn builds), 0: expect state */
+    const uint8_t *accept; /* expect: accepted handshake types, terminated by 255 */
+    /* send: msg is NULL; expect: the whole message (header + body), borrowed. */
+    int (*fn)(mt_conn *c, mt_slice msg);
+} mt_state;
+
+/* Queued output work. */
+typedef enum { MT_ITEM_MSG = 1, MT_ITEM_KEYS, MT_ITEM_FLUSH } mt_item_kind;
+
+typedef struct mt_item {
+    mt_item_kind kind;
+    uint8_t ct;           /* MSG: content type */
+    mt_buf bytes;         /* MSG: the message (handshake: header + body) */
+    uint32_t flight, seq; /* MSG: for the message_out event */
+    mt_rec_keys keys;     /* KEYS: slices point into key_material */
+    uint8_t key_material[2 * MT_AEAD_MAX_KEY_LEN + 2 * MT_HASH_MAX_LEN];
+    struct mt_item *next;
+} mt_item;
+
+/* Informational events waiting to be read. */
+typedef struct mt_info_ev {
+    mt_event ev;
+    mt_buf data;
+    char label[64];
+    struct mt_info_ev *next;
+} mt_info_ev;
+
+typedef enum { MT_EV_NONE = 0, MT_EV_WAITING, MT_EV_DONE } mt_ev_state;
+
+struct mt_conn {
+    mt_config *cfg;
+    int role;
+    uint32_t hooks;
+    void *user;
+    int single_step;
+
+    int err;
+    char where[192];
+    int closed_by_peer;
+    int close_sent;
+    int eof;
+
+    /* protocol state machine */
+    const mt_state *table;
+    int state;
+    int handshake_done;
+    uint32_t flight;
+    int last_dir; /* direction of the last message: 0 out, 1 in, -1 none */
+    uint32_t msg_seq;
+
+    /* input */
+    mt_buf in;
+    mt_rec_prot rd;
+    mt_buf plain;
+    mt_reasm reasm;
+    mt_buf app_in;
+    size_t app_in_off;
+    int in_stage; /* 0: deframe next record; 1: record_in hook pending; 2: messages */
+    mt_record in_rec;
+    mt_buf cur_msg; /* the handshake message being delivered */
+    mt_buf in_raw;  /* fed bytes waiting for the wire_in hook */
+
+    /* output */
+    mt_rec_prot wr;
+    mt_item *queue, *queue_tail;
+    int item_stage;  /* position inside the head item */
+    mt_buf coalesce; /* bytes of one content type waiting to be cut into records */
+    uint8_t coalesce_ct;
+    size_t flush_off;   /* bytes of coalesce already cut */
+    int flush_stage;    /* 0: cut next record, 1: record_out pending, 2: wire_out pending */
+    mt_buf rec_scratch; /* the record being processed by hooks */
+    mt_buf out;         /* wire bytes ready for the caller */
+
+    /* events */
+    mt_ev_state ev_state;
+    mt_event ev;
+    mt_buf ev_data; /* the event's object (copied) */
+    mt_buf ev_repl; /* replacement objects, concatenated */
+    size_t ev_lens[16];
+    size_t ev_nrepl;
+    int ev_replaced;
+    int ev_hash_final, ev_adopt;
+    int ev_set_record;
+    uint8_t ev_rec_type;
+    uint16_t ev_rec_version;
+    size_t ev_rec_padding;
+    mt_info_ev *info, *info_tail;
+    int info_current; /* the head info event was handed out by mt_conn_event */
+
+    /* handshake */
+    mt_rng rng;
+    mt_transcript tr;
+    mt_ks13 ks;
+    uint16_t version, suite, group, sigalg;
+    int hrr;
+    char alpn[256];
+    char sni[256];
+    uint8_t client_random[32], server_random[32];
+
+    /* protocol-specific data of the running state machine (client13.c, server13.c) */
+    void *hs;
+    void (*hs_free)(void *hs);
+};
+
+/* Fail the connection (sticky) with err and a printf-style location; queues the fatal
+ * alert for sent-alert codes. Returns err. */
+int mt_eng_fail(mt_conn *c, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Queue a message (content type, bytes copied) to send. */
+int mt_eng_send(mt_conn *c, uint8_t ct, const uint8_t *p, size_t n);
+/* Queue a handshake message given its type and body. */
+int mt_eng_send_hs(mt_conn *c, uint8_t type, const uint8_t *body, size_t n);
+/* Queue a change of write keys (copied). */
+int mt_eng_set_write_keys(mt_conn *c, const mt_rec_keys *k);
+/* Install read keys now; RFC 8446 5.1: no handshake message may span the change. */
+int mt_eng_set_read_keys(mt_conn *c, const mt_rec_keys *k);
+/* Move to state `next` of the current table (emits a state event). */
+void mt_eng_goto(mt_conn *c, int next);
+/* Switch state machine table (e.g. after version negotiation) and enter its state. */
+void mt_eng_use_table(mt_conn *c, const mt_state *table, int state);
+/* Report a secret (NSS label) to the secret hook and key log. */
+void mt_eng_secret(mt_conn *c, const char *label, const uint8_t *secret, size_t len);
+/* Ask a crypto hook: when the connection has interest in `kind`, the first call pauses
+ * (returns MT_PAUSED; return it from the state function) and the second returns 0 with
+ * *answer and *answer_len set to the caller's replacement, or NULL/0 when the caller passed.
+ * Without interest returns 0 with *answer NULL at once. The answer stays valid until the
+ * state function returns. */
+int mt_eng_ask(mt_conn *c, mt_hook kind, uint16_t scheme, const uint8_t *data, size_t len,
+               const uint8_t **answer, size_t *answer_len);
+/* Draw random bytes through the configured generator. */
+int mt_eng_random(mt_conn *c, const char *purpose, uint8_t *out, size_t n);
+/* The clock (seconds since the epoch). */
+int64_t mt_eng_now(const mt_conn *c);
+/* The NSS key log label callback for mt_ks13 (user = the connection). */
+void mt_eng_ks13_secret(const char *label, const uint8_t *secret, size_t len, void *user);
+
+/* State machines (client13.c, server13.c). Each sets c->table, c->state, c->hs. */
+int mt_client13_start(mt_conn *c);
+int mt_server13_start(mt_conn *c);
+
+#endif

@@ -1,0 +1,759 @@
+/*
+ * client13.c - the TLS 1.3 client state machine (RFC 8446 2, 4).
+ *
+ * Notes:
+ * - The table below is the whole machine: send states build what we say next, expect
+ *   states name the message types they accept. Each handler is a straight line of checks,
+ *   each sending the alert RFC 8446 names, with the sentence quoted.
+ * - ClientHello is built from the connection's choices (random, session id, shares) so the
+ *   second ClientHello after a HelloRetryRequest is the first one with only the changes
+ *   RFC 8446 4.1.2 allows: the key share replaced and the cookie added.
+ * - Keys: the server's handshake keys are installed for reading as soon as ServerHello is
+ *   processed; ours are queued for writing after the compatibility CCS, so the CCS leaves
+ *   in plaintext.
+ */
+#include "crypto/kdf.h"
+#include "handshake/kx.h"
+#include "handshake/tls13.h"
+#include "internal.h"
+#include "x509/verify.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+enum {
+    S_CLIENT_HELLO,
+    S_WAIT_SH,
+    S_CLIENT_HELLO_2,
+    S_WAIT_SH_2,
+    S_WAIT_EE,
+    S_WAIT_CERT_CR,
+    S_WAIT_CERT,
+    S_WAIT_CV,
+    S_WAIT_FINISHED,
+    S_SEND_CCS,
+    S_SEND_CERT,
+    S_SEND_FINISHED,
+    S_DONE,
+    S_CONNECTED,
+};
+
+typedef struct client13 {
+    uint8_t session_id[32];
+    size_t session_id_len;
+    mt_kx shares[MT_TLS13_MAX_SHARES];
+    size_t n_shares;
+    mt_buf cookie;
+    uint16_t retry_group; /* the group a HelloRetryRequest asked for */
+    uint16_t offered_exts[24];
+    size_t n_offered;
+    const mt_suite13 *suite;
+    int ccs_sent;
+    int cert_requested;
+    mt_buf cr_context;
+    mt_x509_list chain;
+} client13;
+
+static void client13_free(void *p)
+{
+    client13 *hs = p;
+    if (hs == NULL) return;
+    for (size_t i = 0; i < hs->n_shares; i++)
+        mt_kx_free(&hs->shares[i]);
+    mt_buf_free(&hs->cookie);
+    mt_buf_free(&hs->cr_context);
+    mt_x509_list_free(&hs->chain);
+    mt_wipe(hs, sizeof *hs);
+    free(hs);
+}
+
+static client13 *HS(mt_conn *c)
+{
+    return c->hs;
+}
+
+/* ---------------------------------------------------------------------------------
+ * ClientHello
+ * --------------------------------------------------------------------------------- */
+
+static const uint8_t *pinned_key(const mt_config *cfg, uint16_t group, size_t *len)
+{
+    for (size_t i = 0; i < cfg->n_pinned; i++)
+        if (cfg->pinned[i].group == group) {
+            *len = cfg->pinned[i].len;
+            return cfg->pinned[i].priv;
+        }
+    return NULL;
+}
+
+static int add_share(mt_conn *c, uint16_t group)
+{
+    client13 *hs = HS(c);
+    MT_ENSURE(hs->n_shares < MT_TLS13_MAX_SHARES, MT_ERR_LIMIT);
+    size_t plen = 0;
+    const uint8_t *pin = pinned_key(c->cfg, group, &plen);
+    const uint8_t *answer;
+    size_t alen;
+    /* key_share hook: a script may supply the private key. */
+    MT_TRY(mt_eng_ask(c, MT_HOOK_KEY_SHARE, group, NULL, 0, &answer, &alen));
+    if (answer) {
+        pin = answer;
+        plen = alen;
+    }
+    MT_TRY(mt_kx_generate(&hs->shares[hs->n_shares], group, &c->rng, pin, plen));
+    hs->n_shares++;
+    return 0;
+}
+
+static int is_ip_literal(const char *s)
+{
+    int colon = strchr(s, ':') != NULL, alpha = 0;
+    for (const char *p = s; *p; p++)
+        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')) alpha = 1;
+    return colon || !alpha;
+}
+
+static int note_ext(client13 *hs, uint16_t type)
+{
+    MT_ENSURE(hs->n_offered < MT_ARRAY_LEN(hs->offered_exts), MT_ERR_LIMIT);
+    hs->offered_exts[hs->n_offered++] = type;
+    return 0;
+}
+
+/* Open an extension: type, then a reserved u16 length. */
+static int ext_open(client13 *hs, mt_buf *b, uint16_t type, mt_wr_mark *m)
+{
+    MT_TRY(note_ext(hs, type));
+    MT_TRY(mt_wr_u16(b, type));
+    return mt_wr_open(b, 2, m);
+}
+
+static int build_client_hello(mt_conn *c, mt_buf *b)
+{
+    client13 *hs = HS(c);
+    const mt_config *cfg = c->cfg;
+    mt_wr_mark m, m2, exts;
+    hs->n_offered = 0;
+    MT_TRY(mt_wr_u16(b, MT_TLS12)); /* RFC 8446 4.1.2: legacy_version = 0x0303 */
+    MT_TRY(mt_wr_bytes(b, c->client_random, 32));
+    MT_TRY(mt_wr_vec8(b, hs->session_id, hs->session_id_len));
+    MT_TRY(mt_wr_open(b, 2, &m));
+    for (size_t i = 0; i < cfg->n_suites; i++)
+        MT_TRY(mt_wr_u16(b, cfg->suites[i]));
+    MT_TRY(mt_wr_close(b, &m));
+    MT_TRY(mt_wr_vec8(b, "\0", 1)); /* legacy_compression_methods = { null } */
+    MT_TRY(mt_wr_open(b, 2, &exts));
+
+    if (cfg->server_name && !is_ip_literal(cfg->server_name)) {
+        /* RFC 6066 3: HostName, no IP literals. */
+        MT_TRY(ext_open(hs, b, MT_EXT_SERVER_NAME, &m));
+        MT_TRY(mt_wr_open(b, 2, &m2));
+        MT_TRY(mt_wr_u8(b, 0));
+        MT_TRY(mt_wr_vec16(b, cfg->server_name, strlen(cfg->server_name)));
+        MT_TRY(mt_wr_close(b, &m2));
+        MT_TRY(mt_wr_close(b, &m));
+    }
+    MT_TRY(ext_open(hs, b, MT_EXT_SUPPORTED_GROUPS, &m));
+    MT_TRY(mt_wr_open(b, 2, &m2));
+    for (size_t i = 0; i < cfg->n_groups; i++)
+        MT_TRY(mt_wr_u16(b, cfg->groups[i]));
+    MT_TRY(mt_wr_close(b, &m2));
+    MT_TRY(mt_wr_close(b, &m));
+
+    MT_TRY(ext_open(hs, b, MT_EXT_SIGNATURE_ALGORITHMS, &m));
+    MT_TRY(mt_wr_open(b, 2, &m2));
+    for (size_t i = 0; i < cfg->n_sigalgs; i++)
+        MT_TRY(mt_wr_u16(b, cfg->sigalgs[i]));
+    MT_TRY(mt_wr_close(b, &m2));
+    MT_TRY(mt_wr_close(b, &m));
+
+    if (cfg->alpn.len) {
+        MT_TRY(ext_open(hs, b, MT_EXT_ALPN, &m));
+        MT_TRY(mt_wr_vec16(b, cfg->alpn.data, cfg->alpn.len));
+        MT_TRY(mt_wr_close(b, &m));
+    }
+
+    MT_TRY(ext_open(hs, b, MT_EXT_KEY_SHARE, &m));
+    MT_TRY(mt_wr_open(b, 2, &m2));
+    for (size_t i = 0; i < hs->n_shares; i++) {
+        MT_TRY(mt_wr_u16(b, hs->shares[i].group));
+        MT_TRY(mt_wr_vec16(b, hs->shares[i].pub, hs->shares[i].pub_len));
+    }
+    MT_TRY(mt_wr_close(b, &m2));
+    MT_TRY(mt_wr_close(b, &m));
+
+    /* RFC 8446 4.2.1: supported_versions lists only what we would negotiate. */
+    MT_TRY(ext_open(hs, b, MT_EXT_SUPPORTED_VERSIONS, &m));
+    MT_TRY(mt_wr_open(b, 1, &m2));
+    for (uint16_t v = cfg->vmax; v >= cfg->vmin && v >= MT_TLS13; v--)
+        MT_TRY(mt_wr_u16(b, v));
+    MT_TRY(mt_wr_close(b, &m2));
+    MT_TRY(mt_wr_close(b, &m));
+
+    if (hs->cookie.len) {
+        /* RFC 8446 4.2.2: echo the HelloRetryRequest's cookie. */
+        MT_TRY(ext_open(hs, b, MT_EXT_COOKIE, &m));
+        MT_TRY(mt_wr_vec16(b, hs->cookie.data, hs->cookie.len));
+        MT_TRY(mt_wr_close(b, &m));
+    }
+    return mt_wr_close(b, &exts);
+}
+
+static int send_client_hello(mt_conn *c)
+{
+    mt_buf body = {0};
+    int rc = build_client_hello(c, &body);
+    if (rc == 0) rc = mt_eng_send_hs(c, MT_HS_CLIENT_HELLO, body.data, body.len);
+    mt_buf_free(&body);
+    return rc;
+}
+
+static int st_client_hello(mt_conn *c, mt_slice msg)
+{
+    client13 *hs = HS(c);
+    const mt_config *cfg = c->cfg;
+    if (hs->n_shares == 0) {
+        /* Asks (key_share hook) come first: nothing has changed yet if we pause. */
+        if (cfg->key_shares_set) {
+            for (size_t i = 0; i < cfg->n_key_shares; i++)
+                MT_TRY(add_share(c, cfg->key_shares[i]));
+        } else if (cfg->n_groups) {
+            MT_TRY(add_share(c, cfg->groups[0]));
+        }
+        if (hs->n_shares == 0) hs->n_shares = 0; /* no share at all: the server must HRR */
+    }
+    MT_TRY(mt_eng_random(c, "client_random", c->client_random, 32));
+    if (cfg->compat) {
+        /* RFC 8446 D.4: a non-empty legacy_session_id in compatibility mode. */
+        hs->session_id_len = 32;
+        MT_TRY(mt_eng_random(c, "session_id", hs->session_id, 32));
+    }
+    /* RFC 8446 5.1: the first ClientHello may use legacy_record_version 0x0301. */
+    c->wr.record_version = MT_TLS10;
+    MT_TRY(send_client_hello(c));
+    mt_eng_goto(c, S_WAIT_SH);
+    return 0;
+}
+
+/* ---------------------------------------------------------------------------------
+ * ServerHello / HelloRetryRequest
+ * --------------------------------------------------------------------------------- */
+
+static int offered_suite(const mt_config *cfg, uint16_t s)
+{
+    for (size_t i = 0; i < cfg->n_suites; i++)
+        if (cfg->suites[i] == s) return 1;
+    return 0;
+}
+
+static int offered_group(const mt_config *cfg, uint16_t g)
+{
+    for (size_t i = 0; i < cfg->n_groups; i++)
+        if (cfg->groups[i] == g) return 1;
+    return 0;
+}
+
+/* Checks common to ServerHello and HelloRetryRequest (RFC 8446 4.1.3, 4.1.4). */
+static int check_hello_common(mt_conn *c, const mt_hs_msg *m, const char *title)
+{
+    client13 *hs = HS(c);
+    uint64_t legacy = mt_t13_u(m, MT_HS_ROOT, "legacy_version");
+    mt_hs_id sv = mt_t13_ext(m, MT_EXT_SUPPORTED_VERSIONS);
+    /* RFC 8446 4.2.1: without supported_versions the server negotiated TLS 1.2 or older,
+     * which this client does not offer: protocol_version. */
+    if (sv == MT_HS_NONE)
+        return mt_eng_fail(c, MT_ERR_SENT(MT_ALERT_PROTOCOL_VERSION),
+                           "%s: no supported_versions (version 0x%04x)", title, (unsigned)legacy);
+    uint64_t v = mt_t13_u(m, sv, "selected_version");
+    /* RFC 8446 4.2.1: "a version not offered by the client or ... prior to TLS 1.3":
+     * illegal_parameter. */
+    if (v != MT_TLS13)
+        return mt_eng_fail(c, MT_ERR_ILLEGAL_PARAM, "%s.supported_versions: 0x%04x not offered",
+                           title, (unsigned)v);
+    /* RFC 8446 4.1.3: legacy_version MUST be 0x0303 in TLS 1.3. */
+    if (legacy != MT_TLS12)
+        return mt_eng_fail(c, MT_ERR_SENT(MT_ALERT_PROTOCOL_VERSION), "%s.legacy_version: 0x%04x",
+                           title, (unsigned)legacy);
+    /* RFC 8446 4.1.3: a legacy_session_id_echo that does not match: illegal_parameter. */
+    mt_slice echo = mt_t13_b(m, MT_HS_ROOT, "legacy_session_id_echo");
+    if (echo.len != hs->session_id_len || (echo.len && memcmp(echo.p, hs->session_id, echo.len)))
+        return mt_eng_fail(c, MT_ERR_ILLEGAL_PARAM, "%s.legacy_session_id_echo: mismatch", title);
+    /* RFC 8446 4.1.3: "A client which receives a cipher suite that was not offered MUST
+     * abort the handshake with an illegal_parameter alert." */
+    uint16_t suite = (uint16_t)mt_t13_u(m, MT_HS_ROOT, "cipher_suite");
+    if (!offered_suite(c->cfg, suite) || mt_tls13_suite(suite) == NULL)
+        return mt_eng_fail(c, MT_ERR_ILLEGAL_PARAM, "%s.cipher_suite: 0x%04x not offered", title,
+                           suite);
+    /* RFC 8446 4.1.3: legacy_compression_method MUST be 0. */
+    if (mt_t13_u(m, MT_HS_ROOT, "legacy_compression_method") != 0)
+        return mt_eng_fail(c, MT_ERR_ILLEGAL_PARAM, "%s.legacy_compression_method: not null",
+                           title);
+    /* RFC 8446 4.1.4: after an HRR the ServerHello's suite must be the HRR's. */
+    if (hs->suite && hs->suite->id != suite)
+        return mt_eng_fail(c, MT_ERR_ILLEGAL_PARAM, "%s.cipher_suite: differs from the HRR's",
+                           title);
+    return 0;
+}
+
+static int on_hello_retry(mt_conn *c, mt_hs_msg *m, mt_slice raw)
+{
+    client13 *hs = HS(c);
+    MT_TRY(check_hello_common(c, m, "HelloRetryRequest"));
+    MT_TRY(mt_tls13_check_exts(c, m, MT_T13_HRR, hs->offered_exts, hs->n_offered));
+    uint16_t suite = (uint16_t)mt_t13_u(m, MT_HS_ROOT, "cipher_suite");
+    hs->suite = mt_tls13_suite(suite);
+    mt_hs_id ks = mt_t13_ext(m, MT_EXT_KEY_SHARE);
+    mt_hs_id ck = mt_t13_ext(m, MT_EXT_COOKIE);
+    uint16_t group = 0;
+    if (ks != MT_HS_NONE) {
+        group = (uint16_t)mt_t13_u(m, ks, "selected_group");
+        /* RFC 8446 4.2.8: the selected group must be in supported_groups and must not be
+         * one we already sent a share for: illegal_parameter. */
+        if (!offered_group(c->cfg, group) || !mt_kx_supported(group))
+            return mt_eng_fail(c, MT_ERR_ILLEGAL_PARAM,
+                               "HelloRetryRequest.key_share: group 0x%04x not offered", group);
+        for (size_t i = 0; i < hs->n_shares; i++)
+            if (hs->shares[i].group == group)
+                return mt_eng_fail(c, MT_ERR_ILLEGAL_PARAM,
+                                   "HelloRetryRequest.key_share: group 0x%04x already shared",
+                                   group);
+    }
+    /* RFC 8446 4.1.4: an HRR that would not change the ClientHello: illegal_parameter. */
+    if (ks == MT_HS_NONE && ck == MT_HS_NONE)
+        return mt_eng_fail(c, MT_ERR_ILLEGAL_PARAM, "HelloRetryRequest: changes nothing");
+    if (ck != MT_HS_NONE) {
+        mt_slice cookie = mt_t13_b(m, ck, "cookie");
+        MT_TRY(mt_buf_set(&hs->cookie, cookie.p, cookie.len));
+    }
+    /* RFC 8446 4.4.1: ClientHello1 becomes message_hash, then the HRR is hashed. */
+    MT_TRY(mt_transcript_set_hash(&c->tr, hs->suite->hash));
+    MT_TRY(mt_transcript_hrr_rewrite(&c->tr));
+    MT_TRY(mt_transcript_add(&c->tr, raw.p, raw.len));
+    c->hrr = 1;
+    c->suite = suite;
+    if (group) {
+        for (size_t i = 0; i < hs->n_shares; i++)
+            mt_kx_free(&hs->shares[i]);
+        hs->n_shares = 0;
+        hs->retry_group = group;
+    }
+    mt_eng_goto(c, S_CLIENT_HELLO_2);
+    return 0;
+}
+
+static int st_client_hello_2(mt_conn *c, mt_slice msg)
+{
+    client13 *hs = HS(c);
+    if (hs->retry_group && hs->n_shares == 0) MT_TRY(add_share(c, hs->retry_group));
+    /* RFC 8446 D.4: in compatibility mode the CCS precedes the second ClientHello. */
+    if (c->cfg->compat && !hs->ccs_sent) {
+        MT_TRY(mt_eng_send(c, MT_CT_CHANGE_CIPHER_SPEC, (const uint8_t *)"\1", 1));
+        hs->ccs_sent = 1;
+    }
+    c->wr.record_version = MT_TLS12;
+    MT_TRY(send_client_hello(c));
+    mt_eng_goto(c, S_WAIT_SH_2);
+    return 0;
+}
+
+static int on_server_hello(mt_conn *c, mt_hs_msg *m, mt_slice raw)
+{
+    client13 *hs = HS(c);
+    MT_TRY(check_hello_common(c, m, "ServerHello"));
+    MT_TRY(mt_tls13_check_exts(c, m, MT_T13_SH, hs->offered_exts, hs->n_offered));
+    uint16_t suite = (uint16_t)mt_t13_u(m, MT_HS_ROOT, "cipher_suite");
+    hs->suite = mt_tls13_suite(suite);
+    c->suite = suite;
+    c->version = MT_TLS13;
+    mt_slice sr = mt_t13_b(m, MT_HS_ROOT, "random");
+    if (sr.len == 32) memcpy(c->server_random, sr.p, 32);
+
+    /* RFC 8446 4.2.8: without PSK the ServerHello must carry a key_share
+     * (missing_extension, 9.2), in a group we sent a share for (illegal_parameter). */
+    mt_hs_id ks = mt_t13_ext(m, MT_EXT_KEY_SHARE);
+    if (ks == MT_HS_NONE)
+        return mt_eng_fail(c, MT_ERR_SENT(MT_ALERT_MISSING_EXTENSION), "ServerHello: no key_share");
+    uint16_t group = (uint16_t)mt_t13_u(m, ks, "group");
+    mt_slice share = mt_t13_b(m, ks, "key_exchange");
+    const mt_kx *kx = NULL;
+    for (size_t i = 0; i < hs->n_shares; i++)
+        if (hs->shares[i].group == group) kx = &hs->shares[i];
+    if (kx == NULL)
+        return mt_eng_fail(c, MT_ERR_ILLEGAL_PARAM, "ServerHello.key_share: group 0x%04x not sent",
+                           group);
+    uint8_t shared[MT_KX_MAX_SHARED];
+    size_t shared_len = 0;
+    int rc = mt_kx_shared(kx, share.p, share.len, shared, &shared_len);
+    if (rc) {
+        mt_wipe(shared, sizeof shared);
+        return mt_eng_fail(c, rc == MT_ERR_ILLEGAL_PARAM ? rc : rc,
+                           "ServerHello.key_share: invalid share for group 0x%04x", group);
+    }
+    c->group = group;
+
+    uint8_t h[MT_HASH_MAX_LEN];
+    rc = mt_transcript_set_hash(&c->tr, hs->suite->hash);
+    if (rc == 0) rc = mt_transcript_add(&c->tr, raw.p, raw.len);
+    if (rc == 0) rc = mt_transcript_hash(&c->tr, h);
+    if (rc == 0) rc = mt_ks13_init(&c->ks, hs->suite->hash, mt_eng_ks13_secret, c);
+    if (rc == 0) rc = mt_ks13_handshake(&c->ks, shared, shared_len, h);
+    mt_wipe(shared, sizeof shared);
+    MT_TRY(rc);
+    for (size_t i = 0; i < hs->n_shares; i++)
+        mt_kx_free(&hs->shares[i]);
+    hs->n_shares = 0;
+    MT_TRY(
+        mt_tls13_read_keys(c, hs->suite, mt_ks13_secret(&c->ks, MT_KS13_SERVER_HANDSHAKE_TRAFFIC)));
+    mt_eng_goto(c, S_WAIT_EE);
+    return 0;
+}
+
+static int st_wait_sh(mt_conn *c, mt_slice msg)
+{
+    mt_hs_msg *m = NULL;
+    MT_TRY(mt_tls13_decode(c, msg, MT_HS_SIDE_SERVER, &m));
+    int rc;
+    if (mt_hs_msg_kind(m) == MT_HS_HELLO_RETRY_REQUEST) {
+        /* RFC 8446 4.1.4: a second HelloRetryRequest: unexpected_message. */
+        if (c->hrr)
+            rc = mt_eng_fail(c, MT_ERR_UNEXPECTED, "second HelloRetryRequest");
+        else
+            rc = on_hello_retry(c, m, msg);
+    } else {
+        rc = on_server_hello(c, m, msg);
+    }
+    mt_hs_msg_free(m);
+    return rc;
+}
+
+/* ---------------------------------------------------------------------------------
+ * Encrypted server flight
+ * --------------------------------------------------------------------------------- */
+
+static int st_wait_ee(mt_conn *c, mt_slice msg)
+{
+    client13 *hs = HS(c);
+    mt_hs_msg *m = NULL;
+    MT_TRY(mt_tls13_decode(c, msg, MT_HS_SIDE_SERVER, &m));
+    int rc = mt_tls13_check_exts(c, m, MT_T13_EE, hs->offered_exts, hs->n_offered);
+    mt_hs_id alpn = rc ? MT_HS_NONE : mt_t13_ext(m, MT_EXT_ALPN);
+    if (alpn != MT_HS_NONE) {
+        /* RFC 7301 3.1: the server's list contains exactly one protocol, one we offered. */
+        mt_hs_id list = mt_hs_child(m, alpn, "protocol_name_list");
+        mt_hs_id first = list == MT_HS_NONE ? MT_HS_NONE : mt_hs_first(m, list);
+        mt_slice name = {NULL, 0};
+        if (first != MT_HS_NONE) mt_hs_get_bytes(m, first, &name);
+        int found = 0;
+        mt_reader r;
+        mt_rd_init(&r, c->cfg->alpn.data, c->cfg->alpn.len);
+        while (mt_rd_left(&r) && !found) {
+            mt_slice off;
+            if (mt_rd_vec8_slice(&r, &off)) break;
+            found = off.len == name.len && (name.len == 0 || memcmp(off.p, name.p, name.len) == 0);
+        }
+        if (mt_hs_count(m, list) != 1 || !found)
+            rc = mt_eng_fail(c, MT_ERR_ILLEGAL_PARAM,
+                             "EncryptedExtensions.alpn: not exactly one offered protocol");
+        else
+            snprintf(c->alpn, sizeof c->alpn, "%.*s", (int)name.len, (const char *)name.p);
+    }
+    if (rc == 0) rc = mt_transcript_add(&c->tr, msg.p, msg.len);
+    mt_hs_msg_free(m);
+    MT_TRY(rc);
+    mt_eng_goto(c, S_WAIT_CERT_CR);
+    return 0;
+}
+
+static int on_certificate_request(mt_conn *c, mt_slice msg)
+{
+    client13 *hs = HS(c);
+    mt_hs_msg *m = NULL;
+    MT_TRY(mt_tls13_decode(c, msg, MT_HS_SIDE_SERVER, &m));
+    int rc = mt_tls13_check_exts(c, m, MT_T13_CR, NULL, 0);
+    /* RFC 8446 4.3.2: signature_algorithms MUST be present (missing_extension). */
+    if (rc == 0 && mt_t13_ext(m, MT_EXT_SIGNATURE_ALGORITHMS) == MT_HS_NONE)
+        rc = mt_eng_fail(c, MT_ERR_SENT(MT_ALERT_MISSING_EXTENSION),
+                         "CertificateRequest: no signature_algorithms");
+    if (rc == 0) {
+        mt_slice ctx = mt_t13_b(m, MT_HS_ROOT, "certificate_request_context");
+        rc = mt_buf_set(&hs->cr_context, ctx.p, ctx.len);
+    }
+    if (rc == 0) rc = mt_transcript_add(&c->tr, msg.p, msg.len);
+    mt_hs_msg_free(m);
+    MT_TRY(rc);
+    hs->cert_requested = 1;
+    mt_eng_goto(c, S_WAIT_CERT);
+    return 0;
+}
+
+static int on_certificate(mt_conn *c, mt_slice msg)
+{
+    client13 *hs = HS(c);
+    mt_hs_msg *m = NULL;
+    MT_TRY(mt_tls13_decode(c, msg, MT_HS_SIDE_SERVER, &m));
+    int rc = 0;
+    /* RFC 8446 4.4.2: for server authentication the context SHALL be zero length. */
+    if (mt_t13_b(m, MT_HS_ROOT, "certificate_request_context").len != 0)
+        rc = mt_eng_fail(c, MT_ERR_ILLEGAL_PARAM,
+                         "Certificate.certificate_request_context: "
+                         "not empty");
+    mt_hs_id list = mt_hs_child(m, MT_HS_ROOT, "certificate_list");
+    /* RFC 8446 4.4.2.4: an empty server Certificate: decode_error. */
+    if (rc == 0 && (list == MT_HS_NONE || mt_hs_count(m, list) == 0))
+        rc = mt_eng_fail(c, MT_ERR_DECODE, "Certificate.certificate_list: empty");
+    mt_x509_list_free(&hs->chain);
+    for (mt_hs_id e = rc ? MT_HS_NONE : mt_hs_first(m, list); e != MT_HS_NONE && rc == 0;
+         e = mt_hs_next(m, e)) {
+        mt_hs_id exts = mt_hs_child(m, e, "extensions");
+        for (mt_hs_id x = exts == MT_HS_NONE ? MT_HS_NONE : mt_hs_first(m, exts);
+             x != MT_HS_NONE && rc == 0; x = mt_hs_next(m, x)) {
+            uint64_t t = 0;
+            mt_hs_get_int(m, x, &t);
+            /* RFC 8446 4.4.2: only extensions we offered may appear (status_request and
+             * signed_certificate_timestamp; we offer neither). */
+            rc = mt_eng_fail(c, MT_ERR_SENT(MT_ALERT_UNSUPPORTED_EXTENSION),
+                             "Certificate entry: extension %u was not offered", (unsigned)t);
+        }
+        mt_slice der = mt_t13_b(m, e, "cert_data");
+        if (rc == 0 && mt_x509_list_add_der(&hs->chain, der.p, der.len) != 0)
+            rc = mt_eng_fail(c, MT_ERR_SENT(MT_ALERT_BAD_CERTIFICATE),
+                             "Certificate: entry %zu does not parse", hs->chain.count);
+    }
+    if (rc == 0 && c->cfg->verify == MT_VERIFY_PEER) {
+        mt_x509_list anchors;
+        mt_x509_list_init(&anchors);
+        rc = c->cfg->ca_pem.len
+                 ? mt_x509_list_add_pem(&anchors, c->cfg->ca_pem.data, c->cfg->ca_pem.len, NULL)
+                 : MT_ERR_NOT_FOUND;
+        if (rc) {
+            rc = mt_eng_fail(c, MT_ERR_SENT(MT_ALERT_UNKNOWN_CA),
+                             "verifying the server: no trust anchors (set cafile, or "
+                             "verify = \"none\" to skip verification by name)");
+        } else {
+            mt_x509_verify_params vp = {.now = mt_eng_now(c),
+                                        .host = c->cfg->server_name,
+                                        .purpose = MT_X509_PURPOSE_SERVER};
+            mt_x509_verify_result vr;
+            rc = mt_x509_verify_chain(&hs->chain, &anchors, &vp, &vr);
+            if (rc) rc = mt_eng_fail(c, rc, "server certificate: %s", vr.reason);
+        }
+        mt_x509_list_free(&anchors);
+    }
+    if (rc == 0) rc = mt_transcript_add(&c->tr, msg.p, msg.len);
+    mt_hs_msg_free(m);
+    MT_TRY(rc);
+    mt_eng_goto(c, S_WAIT_CV);
+    return 0;
+}
+
+static int st_wait_cert_cr(mt_conn *c, mt_slice msg)
+{
+    if (msg.p[0] == MT_HS_CERTIFICATE_REQUEST) return on_certificate_request(c, msg);
+    return on_certificate(c, msg);
+}
+
+static int st_wait_cert(mt_conn *c, mt_slice msg)
+{
+    return on_certificate(c, msg);
+}
+
+static int offered_sigalg(const mt_config *cfg, uint16_t s)
+{
+    for (size_t i = 0; i < cfg->n_sigalgs; i++)
+        if (cfg->sigalgs[i] == s) return 1;
+    return 0;
+}
+
+static int st_wait_cv(mt_conn *c, mt_slice msg)
+{
+    client13 *hs = HS(c);
+    mt_hs_msg *m = NULL;
+    MT_TRY(mt_tls13_decode(c, msg, MT_HS_SIDE_SERVER, &m));
+    uint16_t scheme = (uint16_t)mt_t13_u(m, MT_HS_ROOT, "algorithm");
+    mt_slice sig = mt_t13_b(m, MT_HS_ROOT, "signature");
+    mt_hash_id h;
+    int rc = 0;
+    /* RFC 8446 4.4.3: the algorithm must be one offered in signature_algorithms and usable
+     * in CertificateVerify (not rsa_pkcs1_*): illegal_parameter. */
+    if (!offered_sigalg(c->cfg, scheme) || !mt_tls13_scheme_ok(scheme, &h))
+        rc = mt_eng_fail(c, MT_ERR_ILLEGAL_PARAM, "CertificateVerify.algorithm: 0x%04x not offered",
+                         scheme);
+    mt_buf content = {0};
+    if (rc == 0) rc = mt_tls13_cv_content(c, 1, &content);
+    if (rc == 0) {
+        rc = mt_tls13_verify_sig(&hs->chain.certs[0].spki, scheme, content.data, content.len, sig.p,
+                                 sig.len);
+        /* RFC 8446 4.4.3: "If the verification fails, the receiver MUST terminate the
+         * handshake with a decrypt_error alert." */
+        if (rc == MT_ERR_ILLEGAL_PARAM)
+            rc = mt_eng_fail(c, rc, "CertificateVerify.algorithm: 0x%04x does not fit the key",
+                             scheme);
+        else if (rc)
+            rc = mt_eng_fail(c, MT_ERR_SENT(MT_ALERT_DECRYPT_ERROR),
+                             "CertificateVerify.signature: does not verify");
+    }
+    mt_buf_free(&content);
+    if (rc == 0) {
+        c->sigalg = scheme;
+        rc = mt_transcript_add(&c->tr, msg.p, msg.len);
+    }
+    mt_hs_msg_free(m);
+    MT_TRY(rc);
+    mt_eng_goto(c, S_WAIT_FINISHED);
+    return 0;
+}
+
+static int st_wait_finished(mt_conn *c, mt_slice msg)
+{
+    client13 *hs = HS(c);
+    mt_hs_msg *m = NULL;
+    MT_TRY(mt_tls13_decode(c, msg, MT_HS_SIDE_SERVER, &m));
+    mt_slice got = mt_t13_b(m, MT_HS_ROOT, "verify_data");
+    uint8_t want[MT_HASH_MAX_LEN];
+    size_t hl = mt_hash_len(hs->suite->hash);
+    int rc = mt_tls13_finished(c, hs->suite,
+                               mt_ks13_secret(&c->ks, MT_KS13_SERVER_HANDSHAKE_TRAFFIC), want);
+    /* RFC 8446 4.4.4: a wrong length cannot be a Finished (decode_error); wrong contents
+     * are decrypt_error. The comparison is constant-time. */
+    if (rc == 0 && got.len != hl)
+        rc =
+            mt_eng_fail(c, MT_ERR_DECODE, "Finished.verify_data: %zu bytes, want %zu", got.len, hl);
+    if (rc == 0 && !mt_ct_eq(got.p, want, hl))
+        rc = mt_eng_fail(c, MT_ERR_SENT(MT_ALERT_DECRYPT_ERROR), "Finished.verify_data: wrong");
+    mt_hs_msg_free(m);
+    MT_TRY(rc);
+    uint8_t h[MT_HASH_MAX_LEN];
+    MT_TRY(mt_transcript_add(&c->tr, msg.p, msg.len));
+    MT_TRY(mt_transcript_hash(&c->tr, h));
+    MT_TRY(mt_ks13_master(&c->ks, h));
+    MT_TRY(mt_tls13_read_keys(c, hs->suite,
+                              mt_ks13_secret(&c->ks, MT_KS13_SERVER_APPLICATION_TRAFFIC)));
+    mt_eng_goto(c, S_SEND_CCS);
+    return 0;
+}
+
+/* ---------------------------------------------------------------------------------
+ * Our second flight
+ * --------------------------------------------------------------------------------- */
+
+static int st_send_ccs(mt_conn *c, mt_slice msg)
+{
+    client13 *hs = HS(c);
+    /* RFC 8446 D.4: the dummy CCS goes right before our second flight. */
+    if (c->cfg->compat && !hs->ccs_sent) {
+        MT_TRY(mt_eng_send(c, MT_CT_CHANGE_CIPHER_SPEC, (const uint8_t *)"\1", 1));
+        hs->ccs_sent = 1;
+    }
+    MT_TRY(mt_tls13_write_keys(c, hs->suite,
+                               mt_ks13_secret(&c->ks, MT_KS13_CLIENT_HANDSHAKE_TRAFFIC)));
+    mt_eng_goto(c, hs->cert_requested ? S_SEND_CERT : S_SEND_FINISHED);
+    return 0;
+}
+
+static int st_send_cert(mt_conn *c, mt_slice msg)
+{
+    client13 *hs = HS(c);
+    /* No client credentials yet: RFC 8446 4.4.2 "If the server requests client
+     * authentication but no suitable certificate is available, the client MUST send a
+     * Certificate message containing no certificates." */
+    mt_buf body = {0};
+    int rc = mt_wr_vec8(&body, hs->cr_context.data, hs->cr_context.len);
+    if (rc == 0) rc = mt_wr_u24(&body, 0);
+    if (rc == 0) rc = mt_eng_send_hs(c, MT_HS_CERTIFICATE, body.data, body.len);
+    mt_buf_free(&body);
+    MT_TRY(rc);
+    mt_eng_goto(c, S_SEND_FINISHED);
+    return 0;
+}
+
+static int st_send_finished(mt_conn *c, mt_slice msg)
+{
+    client13 *hs = HS(c);
+    uint8_t vd[MT_HASH_MAX_LEN];
+    size_t hl = mt_hash_len(hs->suite->hash);
+    MT_TRY(mt_tls13_finished(c, hs->suite, mt_ks13_secret(&c->ks, MT_KS13_CLIENT_HANDSHAKE_TRAFFIC),
+                             vd));
+    const uint8_t *answer;
+    size_t alen;
+    /* verify_data hook: a script may send another value (a deliberate bad Finished). */
+    MT_TRY(mt_eng_ask(c, MT_HOOK_VERIFY_DATA, 0, vd, hl, &answer, &alen));
+    MT_TRY(mt_eng_send_hs(c, MT_HS_FINISHED, answer ? answer : vd, answer ? alen : hl));
+    MT_TRY(mt_tls13_write_keys(c, hs->suite,
+                               mt_ks13_secret(&c->ks, MT_KS13_CLIENT_APPLICATION_TRAFFIC)));
+    mt_eng_goto(c, S_DONE);
+    return 0;
+}
+
+static int st_done(mt_conn *c, mt_slice msg)
+{
+    uint8_t h[MT_HASH_MAX_LEN];
+    /* The transcript now holds our Finished: the resumption secret can be derived. */
+    MT_TRY(mt_transcript_hash(&c->tr, h));
+    MT_TRY(mt_ks13_resumption(&c->ks, h));
+    mt_ks13_forget(&c->ks, MT_KS13_CLIENT_HANDSHAKE_TRAFFIC);
+    mt_ks13_forget(&c->ks, MT_KS13_SERVER_HANDSHAKE_TRAFFIC);
+    c->handshake_done = 1;
+    mt_eng_goto(c, S_CONNECTED);
+    return 0;
+}
+
+/* ---------------------------------------------------------------------------------
+ * Post-handshake
+ * --------------------------------------------------------------------------------- */
+
+static int st_connected(mt_conn *c, mt_slice msg)
+{
+    mt_hs_msg *m = NULL;
+    MT_TRY(mt_tls13_decode(c, msg, MT_HS_SIDE_SERVER, &m));
+    int rc = 0;
+    if (msg.p[0] == MT_HS_NEW_SESSION_TICKET) {
+        /* Tickets are checked for form here; resumption comes with its own issue. */
+        rc = mt_tls13_check_exts(c, m, MT_T13_NST, NULL, 0);
+    } else if (msg.p[0] == MT_HS_KEY_UPDATE) {
+        uint64_t req = mt_t13_u(m, MT_HS_ROOT, "request_update");
+        /* RFC 8446 4.6.3: any other value than 0 or 1: illegal_parameter. */
+        if (req > 1)
+            rc =
+                mt_eng_fail(c, MT_ERR_ILLEGAL_PARAM, "KeyUpdate.request_update: %u", (unsigned)req);
+        if (rc == 0) rc = mt_tls13_peer_key_update(c, HS(c)->suite, (int)req);
+    }
+    mt_hs_msg_free(m);
+    return rc;
+}
+
+static const uint8_t acc_sh[] = {MT_HS_SERVER_HELLO, 255};
+static const uint8_t acc_ee[] = {MT_HS_ENCRYPTED_EXTENSIONS, 255};
+static const uint8_t acc_cert_cr[] = {MT_HS_CERTIFICATE, MT_HS_CERTIFICATE_REQUEST, 255};
+static const uint8_t acc_cert[] = {MT_HS_CERTIFICATE, 255};
+static const uint8_t acc_cv[] = {MT_HS_CERTIFICATE_VERIFY, 255};
+static const uint8_t acc_fin[] = {MT_HS_FINISHED, 255};
+static const uint8_t acc_post[] = {MT_HS_NEW_SESSION_TICKET, MT_HS_KEY_UPDATE, 255};
+
+static const mt_state client13_table[] = {
+    [S_CLIENT_HELLO] = {"client_hello", 1, NULL, st_client_hello},
+    [S_WAIT_SH] = {"wait_server_hello", 0, acc_sh, st_wait_sh},
+    [S_CLIENT_HELLO_2] = {"client_hello_2", 1, NULL, st_client_hello_2},
+    [S_WAIT_SH_2] = {"wait_server_hello_2", 0, acc_sh, st_wait_sh},
+    [S_WAIT_EE] = {"wait_encrypted_extensions", 0, acc_ee, st_wait_ee},
+    [S_WAIT_CERT_CR] = {"wait_certificate_or_request", 0, acc_cert_cr, st_wait_cert_cr},
+    [S_WAIT_CERT] = {"wait_certificate", 0, acc_cert, st_wait_cert},
+    [S_WAIT_CV] = {"wait_certificate_verify", 0, acc_cv, st_wait_cv},
+    [S_WAIT_FINISHED] = {"wait_finished", 0, acc_fin, st_wait_finished},
+    [S_SEND_CCS] = {"client_ccs", 1, NULL, st_send_ccs},
+    [S_SEND_CERT] = {"client_certificate", 1, NULL, st_send_cert},
+    [S_SEND_FINISHED] = {"client_finished", 1, NULL, st_send_finished},
+    [S_DONE] = {"client_done", 1, NULL, st_done},
+    [S_CONNECTED] = {"connected", 0, acc_post, st_connected},
+};
+
+int mt_client13_start(mt_conn *c)
+{
+    client13 *hs = calloc(1, sizeof *hs);
+    MT_ENSURE(hs != NULL, MT_ERR_NO_MEMORY);
+    mt_x509_list_init(&hs->chain);
+    c->hs = hs;
+    c->hs_free = client13_free;
+    if (c->cfg->server_name) snprintf(c->sni, sizeof c->sni, "%s", c->cfg->server_name);
+    mt_eng_use_table(c, client13_table, S_CLIENT_HELLO);
+    return 0;
+}

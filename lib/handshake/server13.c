@@ -1,0 +1,621 @@
+/*
+ * server13.c - the TLS 1.3 server state machine (RFC 8446 2, 4).
+ *
+ * Notes:
+ * - The ClientHello handler only reads and decides (version, suite, group, credential,
+ *   ALPN) and stores the decisions; the send states that follow build ServerHello (or
+ *   HelloRetryRequest), EncryptedExtensions, Certificate, CertificateVerify and Finished
+ *   one message per state, so each sees the transcript of what went before.
+ * - Group choice: our preference among the groups both sides support, taking a group the
+ *   client already sent a share for over a better one that would cost a round trip; a
+ *   HelloRetryRequest only when no offered share is usable (OpenSSL's behaviour).
+ * - Middlebox compatibility (RFC 8446 D.4): when the client sent a session id, a dummy
+ *   CCS follows our first handshake message (ServerHello or HelloRetryRequest).
+ */
+#include "cred.h"
+#include "handshake/codec_schema.h"
+#include "handshake/kx.h"
+#include "handshake/tls13.h"
+#include "internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+enum {
+    S_WAIT_CH,
+    S_SEND_HRR,
+    S_WAIT_CH2,
+    S_SEND_SH,
+    S_SEND_EE,
+    S_SEND_CERT,
+    S_SEND_CV,
+    S_SEND_FINISHED,
+    S_SEND_MASTER,
+    S_WAIT_FINISHED,
+    S_CONNECTED,
+};
+
+typedef struct server13 {
+    const mt_suite13 *suite;
+    uint16_t group;
+    mt_buf peer_share; /* the client's key_exchange for `group` (empty: HRR needed) */
+    mt_kx kx;
+    uint8_t shared[MT_KX_MAX_SHARED];
+    size_t shared_len;
+    uint8_t session_id[32];
+    size_t session_id_len;
+    const mt_cred *cred;
+    uint16_t scheme;
+    int sni_used;
+    uint8_t cookie[32];
+    int cookie_sent;
+    int ccs_sent;
+    int ch_seen;
+} server13;
+
+static void server13_free(void *p)
+{
+    server13 *hs = p;
+    if (hs == NULL) return;
+    mt_buf_free(&hs->peer_share);
+    mt_kx_free(&hs->kx);
+    mt_wipe(hs, sizeof *hs);
+    free(hs);
+}
+
+static server13 *HS(mt_conn *c)
+{
+    return c->hs;
+}
+
+static int has_u16(const uint32_t *l, size_t n, uint16_t v)
+{
+    for (size_t i = 0; i < n; i++)
+        if (l[i] == v) return 1;
+    return 0;
+}
+
+/* ---------------------------------------------------------------------------------
+ * ClientHello
+ * --------------------------------------------------------------------------------- */
+
+static int check_versions(mt_conn *c, const mt_hs_msg *m)
+{
+    uint64_t legacy = mt_t13_u(m, MT_HS_ROOT, "legacy_version");
+    mt_hs_id sv = mt_t13_ext(m, MT_EXT_SUPPORTED_VERSIONS);
+    /* RFC 8446 4.2.1: without supported_versions the client offers TLS 1.2 or older at
+     * most, which we do not speak: protocol_version. */
+    if (sv == MT_HS_NONE)
+        return mt_eng_fail(c, MT_ERR_SENT(MT_ALERT_PROTOCOL_VERSION),
+                           "ClientHello: no supported_versions (legacy_version 0x%04x)",
+                           (unsigned)legacy);
+    uint32_t versions[128];
+    size_t n = 0;
+    mt_hs_list_ints(m, mt_hs_child(m, sv, "versions"), versions, MT_ARRAY_LEN(versions), &n);
+    if (n > MT_ARRAY_LEN(versions)) n = MT_ARRAY_LEN(versions);
+    if (!has_u16(versions, n, MT_TLS13))
+        return mt_eng_fail(c, MT_ERR_SENT(MT_ALERT_PROTOCOL_VERSION),
+                           "ClientHello.supported_versions: no TLS 1.3");
+    /* RFC 8446 D.5: a TLS 1.3 ClientHello keeps legacy_version at 0x0303 or above... a
+     * lower value with supported_versions present is still ignored (4.2.1). */
+    return 0;
+}
+
+static int check_extension_rules(mt_conn *c, const mt_hs_msg *m)
+{
+    MT_TRY(mt_tls13_check_exts(c, m, MT_T13_CH, NULL, 0));
+    /* RFC 8446 4.2.11: pre_shared_key MUST be the last extension (illegal_parameter). */
+    mt_hs_id list = mt_hs_extensions(m);
+    for (mt_hs_id e = list == MT_HS_NONE ? MT_HS_NONE : mt_hs_first(m, list); e != MT_HS_NONE;
+         e = mt_hs_next(m, e)) {
+        uint64_t t = 0;
+        mt_hs_get_int(m, e, &t);
+        if (t == MT_EXT_PRE_SHARED_KEY && mt_hs_next(m, e) != MT_HS_NONE)
+            return mt_eng_fail(c, MT_ERR_ILLEGAL_PARAM,
+                               "ClientHello: pre_shared_key is not the last extension");
+    }
+    return 0;
+}
+
+/* Decide the suite. RFC 8446 4.1.1: our preference among the client's offers. */
+static int choose_suite(mt_conn *c, const mt_hs_msg *m)
+{
+    server13 *hs = HS(c);
+    uint32_t offered[256];
+    size_t n = 0;
+    mt_hs_list_ints(m, mt_hs_child(m, MT_HS_ROOT, "cipher_suites"), offered, MT_ARRAY_LEN(offered),
+                    &n);
+    if (n > MT_ARRAY_LEN(offered)) n = MT_ARRAY_LEN(offered);
+    for (size_t i = 0; i < c->cfg->n_suites; i++)
+        if (has_u16(offered, n, c->cfg->suites[i])) {
+            const mt_suite13 *s = mt_tls13_suite(c->cfg->suites[i]);
+            /* RFC 8446 4.1.4: after an HRR the same suite must be negotiated. */
+            if (hs->suite && s != hs->suite)
+                return mt_eng_fail(c, MT_ERR_ILLEGAL_PARAM,
+                                   "second ClientHello: cipher suite changed");
+            hs->suite = s;
+            return 0;
+        }
+    return mt_eng_fail(c, MT_ERR_SENT(MT_ALERT_HANDSHAKE_FAILURE),
+                       "ClientHello.cipher_suites: nothing in common");
+}
+
+static int choose_group(mt_conn *c, const mt_hs_msg *m, int second)
+{
+    server13 *hs = HS(c);
+    mt_hs_id sg = mt_t13_ext(m, MT_EXT_SUPPORTED_GROUPS);
+    mt_hs_id ks = mt_t13_ext(m, MT_EXT_KEY_SHARE);
+    /* RFC 8446 9.2: supported_groups and key_share come together (missing_extension). */
+    if (sg == MT_HS_NONE || ks == MT_HS_NONE)
+        return mt_eng_fail(c, MT_ERR_SENT(MT_ALERT_MISSING_EXTENSION), "ClientHello: %s without %s",
+                           sg == MT_HS_NONE ? "key_share" : "supported_groups",
+                           sg == MT_HS_NONE ? "supported_groups" : "key_share");
+    uint32_t groups[256];
+    size_t ng = 0;
+    mt_hs_list_ints(m, mt_hs_child(m, sg, "named_group_list"), groups, MT_ARRAY_LEN(groups), &ng);
+    if (ng > MT_ARRAY_LEN(groups)) ng = MT_ARRAY_LEN(groups);
+
+    mt_hs_id shares = mt_hs_child(m, ks, "client_shares");
+    size_t nshares = 0;
+    for (mt_hs_id e = mt_hs_first(m, shares); e != MT_HS_NONE; e = mt_hs_next(m, e)) {
+        uint16_t g = (uint16_t)mt_t13_u(m, e, "group");
+        /* RFC 8446 4.2.8: no share for a group not in supported_groups, and no two shares
+         * for one group: servers MAY check, with illegal_parameter. */
+        if (!has_u16(groups, ng, g))
+            return mt_eng_fail(c, MT_ERR_ILLEGAL_PARAM,
+                               "ClientHello.key_share: group 0x%04x not in supported_groups", g);
+        for (mt_hs_id f = mt_hs_next(m, e); f != MT_HS_NONE; f = mt_hs_next(m, f))
+            if (mt_t13_u(m, f, "group") == g)
+                return mt_eng_fail(c, MT_ERR_ILLEGAL_PARAM,
+                                   "ClientHello.key_share: two shares for group 0x%04x", g);
+        nshares++;
+    }
+    if (second) {
+        /* RFC 8446 4.1.2: the second ClientHello carries exactly one share, for the group
+         * the HelloRetryRequest named. */
+        mt_hs_id e = mt_hs_first(m, shares);
+        if (nshares != 1 || mt_t13_u(m, e, "group") != hs->group)
+            return mt_eng_fail(c, MT_ERR_ILLEGAL_PARAM,
+                               "second ClientHello.key_share: not one share for 0x%04x", hs->group);
+        mt_slice ke = mt_t13_b(m, e, "key_exchange");
+        return mt_buf_set(&hs->peer_share, ke.p, ke.len);
+    }
+    /* First choice: our most preferred group with a share from the client. */
+    for (size_t i = 0; i < c->cfg->n_groups; i++) {
+        uint16_t g = c->cfg->groups[i];
+        if (!has_u16(groups, ng, g) || !mt_kx_supported(g)) continue;
+        for (mt_hs_id e = mt_hs_first(m, shares); e != MT_HS_NONE; e = mt_hs_next(m, e))
+            if (mt_t13_u(m, e, "group") == g) {
+                mt_slice ke = mt_t13_b(m, e, "key_exchange");
+                hs->group = g;
+                return mt_buf_set(&hs->peer_share, ke.p, ke.len);
+            }
+    }
+    /* Otherwise our most preferred common group, through a HelloRetryRequest. */
+    for (size_t i = 0; i < c->cfg->n_groups; i++) {
+        uint16_t g = c->cfg->groups[i];
+        if (has_u16(groups, ng, g) && mt_kx_supported(g)) {
+            hs->group = g;
+            mt_buf_reset(&hs->peer_share);
+            return 0;
+        }
+    }
+    return mt_eng_fail(c, MT_ERR_SENT(MT_ALERT_HANDSHAKE_FAILURE),
+                       "ClientHello.supported_groups: nothing in common");
+}
+
+static int choose_credential(mt_conn *c, const mt_hs_msg *m)
+{
+    server13 *hs = HS(c);
+    mt_hs_id sa = mt_t13_ext(m, MT_EXT_SIGNATURE_ALGORITHMS);
+    /* RFC 8446 4.2.3 / 9.2: a client that wants certificate authentication MUST send
+     * signature_algorithms: missing_extension. */
+    if (sa == MT_HS_NONE)
+        return mt_eng_fail(c, MT_ERR_SENT(MT_ALERT_MISSING_EXTENSION),
+                           "ClientHello: no signature_algorithms");
+    uint32_t schemes[256];
+    size_t n = 0;
+    mt_hs_list_ints(m, mt_hs_child(m, sa, "supported_signature_algorithms"), schemes,
+                    MT_ARRAY_LEN(schemes), &n);
+    if (n > MT_ARRAY_LEN(schemes)) n = MT_ARRAY_LEN(schemes);
+    if (c->cfg->n_creds == 0)
+        return mt_eng_fail(c, MT_ERR_SENT(MT_ALERT_HANDSHAKE_FAILURE),
+                           "server has no certificate configured");
+    if (mt_cred_pick13(c->cfg, schemes, n, &hs->cred, &hs->scheme) != 0)
+        return mt_eng_fail(c, MT_ERR_SENT(MT_ALERT_HANDSHAKE_FAILURE),
+                           "ClientHello.signature_algorithms: none fits our certificates");
+    return 0;
+}
+
+static int choose_alpn(mt_conn *c, const mt_hs_msg *m)
+{
+    mt_hs_id ext = mt_t13_ext(m, MT_EXT_ALPN);
+    c->alpn[0] = 0;
+    if (ext == MT_HS_NONE || c->cfg->alpn.len == 0) return 0;
+    mt_hs_id list = mt_hs_child(m, ext, "protocol_name_list");
+    mt_reader r;
+    mt_rd_init(&r, c->cfg->alpn.data, c->cfg->alpn.len);
+    while (mt_rd_left(&r)) {
+        mt_slice ours;
+        if (mt_rd_vec8_slice(&r, &ours)) break;
+        for (mt_hs_id e = mt_hs_first(m, list); e != MT_HS_NONE; e = mt_hs_next(m, e)) {
+            mt_slice theirs = {NULL, 0};
+            mt_hs_get_bytes(m, e, &theirs);
+            if (theirs.len == ours.len && memcmp(theirs.p, ours.p, ours.len) == 0) {
+                snprintf(c->alpn, sizeof c->alpn, "%.*s", (int)ours.len, (const char *)ours.p);
+                return 0;
+            }
+        }
+    }
+    /* RFC 7301 3.2: no protocol in common: no_application_protocol. */
+    return mt_eng_fail(c, MT_ERR_SENT(MT_ALERT_NO_APPLICATION_PROTOCOL),
+                       "ClientHello.alpn: no protocol in common");
+}
+
+static void note_sni(mt_conn *c, const mt_hs_msg *m)
+{
+    mt_hs_id ext = mt_t13_ext(m, MT_EXT_SERVER_NAME);
+    if (ext == MT_HS_NONE) return;
+    mt_hs_id list = mt_hs_child(m, ext, "server_name_list");
+    for (mt_hs_id e = mt_hs_first(m, list); e != MT_HS_NONE; e = mt_hs_next(m, e))
+        if (mt_t13_u(m, e, "name_type") == 0) {
+            mt_slice name = mt_t13_b(m, e, "host_name");
+            snprintf(c->sni, sizeof c->sni, "%.*s", (int)name.len, (const char *)name.p);
+            HS(c)->sni_used = 1;
+            return;
+        }
+}
+
+static int on_client_hello(mt_conn *c, mt_slice msg, int second)
+{
+    server13 *hs = HS(c);
+    mt_hs_msg *m = NULL;
+    MT_TRY(mt_tls13_decode(c, msg, MT_HS_SIDE_CLIENT, &m));
+    int rc = check_versions(c, m);
+    if (rc == 0) rc = check_extension_rules(c, m);
+    if (rc == 0) {
+        /* RFC 8446 4.1.2: legacy_compression_methods is exactly one zero byte in a TLS 1.3
+         * ClientHello, else illegal_parameter. */
+        mt_hs_id cm = mt_hs_child(m, MT_HS_ROOT, "legacy_compression_methods");
+        uint32_t v[2];
+        size_t n = 0;
+        mt_hs_list_ints(m, cm, v, 2, &n);
+        if (n != 1 || v[0] != 0)
+            rc = mt_eng_fail(c, MT_ERR_ILLEGAL_PARAM,
+                             "ClientHello.legacy_compression_methods: not exactly {0}");
+    }
+    mt_slice sid = mt_t13_b(m, MT_HS_ROOT, "legacy_session_id");
+    if (rc == 0 && second &&
+        (sid.len != hs->session_id_len || (sid.len && memcmp(sid.p, hs->session_id, sid.len))))
+        rc = mt_eng_fail(c, MT_ERR_ILLEGAL_PARAM, "second ClientHello: session id changed");
+    if (rc == 0 && second && hs->cookie_sent) {
+        /* RFC 8446 4.2.2: the client echoes the cookie of the HelloRetryRequest. */
+        mt_hs_id ck = mt_t13_ext(m, MT_EXT_COOKIE);
+        mt_slice cookie = ck == MT_HS_NONE ? (mt_slice){NULL, 0} : mt_t13_b(m, ck, "cookie");
+        if (cookie.len != sizeof hs->cookie || !mt_ct_eq(cookie.p, hs->cookie, sizeof hs->cookie))
+            rc = mt_eng_fail(c, MT_ERR_ILLEGAL_PARAM, "second ClientHello: cookie not echoed");
+    }
+    if (rc == 0) rc = choose_suite(c, m);
+    if (rc == 0) rc = choose_group(c, m, second);
+    if (rc == 0 && !second) rc = choose_credential(c, m);
+    if (rc == 0 && !second) rc = choose_alpn(c, m);
+    if (rc == 0 && !second) {
+        note_sni(c, m);
+        hs->session_id_len = sid.len <= 32 ? sid.len : 32;
+        if (hs->session_id_len) memcpy(hs->session_id, sid.p, hs->session_id_len);
+        mt_slice cr = mt_t13_b(m, MT_HS_ROOT, "random");
+        if (cr.len == 32) memcpy(c->client_random, cr.p, 32);
+    }
+    mt_hs_msg_free(m);
+    MT_TRY(rc);
+    c->version = MT_TLS13;
+    c->suite = hs->suite->id;
+    c->group = hs->group;
+    c->sigalg = hs->scheme;
+    MT_TRY(mt_transcript_set_hash(&c->tr, hs->suite->hash));
+    MT_TRY(mt_transcript_add(&c->tr, msg.p, msg.len));
+    if (hs->peer_share.len == 0) {
+        if (second)
+            return mt_eng_fail(c, MT_ERR_ILLEGAL_PARAM, "second ClientHello: no usable share");
+        mt_eng_goto(c, S_SEND_HRR);
+        return 0;
+    }
+    mt_eng_goto(c, S_SEND_SH);
+    return 0;
+}
+
+static int st_wait_ch(mt_conn *c, mt_slice msg)
+{
+    return on_client_hello(c, msg, 0);
+}
+
+static int st_wait_ch2(mt_conn *c, mt_slice msg)
+{
+    return on_client_hello(c, msg, 1);
+}
+
+/* ---------------------------------------------------------------------------------
+ * HelloRetryRequest / ServerHello
+ * --------------------------------------------------------------------------------- */
+
+static int write_hello(mt_conn *c, mt_buf *b, const uint8_t *random, int hrr)
+{
+    server13 *hs = HS(c);
+    mt_wr_mark exts, m;
+    MT_TRY(mt_wr_u16(b, MT_TLS12)); /* RFC 8446 4.1.3: legacy_version 0x0303 */
+    MT_TRY(mt_wr_bytes(b, random, 32));
+    MT_TRY(mt_wr_vec8(b, hs->session_id, hs->session_id_len)); /* echo */
+    MT_TRY(mt_wr_u16(b, hs->suite->id));
+    MT_TRY(mt_wr_u8(b, 0));
+    MT_TRY(mt_wr_open(b, 2, &exts));
+    MT_TRY(mt_wr_u16(b, MT_EXT_SUPPORTED_VERSIONS));
+    MT_TRY(mt_wr_vec16(b, "\x03\x04", 2));
+    MT_TRY(mt_wr_u16(b, MT_EXT_KEY_SHARE));
+    MT_TRY(mt_wr_open(b, 2, &m));
+    MT_TRY(mt_wr_u16(b, hs->group));
+    if (!hrr) MT_TRY(mt_wr_vec16(b, hs->kx.pub, hs->kx.pub_len));
+    MT_TRY(mt_wr_close(b, &m));
+    if (hrr && c->cfg->hrr_cookie) {
+        MT_TRY(mt_wr_u16(b, MT_EXT_COOKIE));
+        MT_TRY(mt_wr_open(b, 2, &m));
+        MT_TRY(mt_wr_vec16(b, hs->cookie, sizeof hs->cookie));
+        MT_TRY(mt_wr_close(b, &m));
+    }
+    return mt_wr_close(b, &exts);
+}
+
+static int send_compat_ccs(mt_conn *c)
+{
+    server13 *hs = HS(c);
+    /* RFC 8446 D.4: the server sends the dummy CCS after its first handshake message when
+     * the client asked for compatibility mode (a non-empty session id). */
+    if (hs->session_id_len == 0 || hs->ccs_sent) return 0;
+    hs->ccs_sent = 1;
+    return mt_eng_send(c, MT_CT_CHANGE_CIPHER_SPEC, (const uint8_t *)"\1", 1);
+}
+
+static int st_send_hrr(mt_conn *c, mt_slice msg)
+{
+    server13 *hs = HS(c);
+    if (c->cfg->hrr_cookie) {
+        MT_TRY(mt_eng_random(c, "cookie", hs->cookie, sizeof hs->cookie));
+        hs->cookie_sent = 1;
+    }
+    /* RFC 8446 4.4.1: ClientHello1 becomes message_hash before the HRR is hashed. */
+    MT_TRY(mt_transcript_hrr_rewrite(&c->tr));
+    mt_buf body = {0};
+    int rc = write_hello(c, &body, mt_hs_hrr_random, 1);
+    if (rc == 0) rc = mt_eng_send_hs(c, MT_HS_SERVER_HELLO, body.data, body.len);
+    mt_buf_free(&body);
+    MT_TRY(rc);
+    MT_TRY(send_compat_ccs(c));
+    c->hrr = 1;
+    mt_eng_goto(c, S_WAIT_CH2);
+    return 0;
+}
+
+static const uint8_t *pinned_key(const mt_config *cfg, uint16_t group, size_t *len)
+{
+    for (size_t i = 0; i < cfg->n_pinned; i++)
+        if (cfg->pinned[i].group == group) {
+            *len = cfg->pinned[i].len;
+            return cfg->pinned[i].priv;
+        }
+    return NULL;
+}
+
+static int st_send_sh(mt_conn *c, mt_slice msg)
+{
+    server13 *hs = HS(c);
+    const uint8_t *answer;
+    size_t alen, plen = 0;
+    MT_TRY(mt_eng_ask(c, MT_HOOK_KEY_SHARE, hs->group, NULL, 0, &answer, &alen));
+    const uint8_t *pin = answer ? answer : pinned_key(c->cfg, hs->group, &plen);
+    if (answer) plen = alen;
+    MT_TRY(mt_kx_generate(&hs->kx, hs->group, &c->rng, pin, plen));
+    int rc =
+        mt_kx_shared(&hs->kx, hs->peer_share.data, hs->peer_share.len, hs->shared, &hs->shared_len);
+    /* RFC 8446 4.2.8.1-2: an invalid share (bad length, off the curve, out of range):
+     * illegal_parameter. */
+    if (rc)
+        return mt_eng_fail(c, MT_ERR_ILLEGAL_PARAM,
+                           "ClientHello.key_share: invalid share for "
+                           "group 0x%04x",
+                           hs->group);
+    MT_TRY(mt_eng_random(c, "server_random", c->server_random, 32));
+    mt_buf body = {0};
+    rc = write_hello(c, &body, c->server_random, 0);
+    if (rc == 0) rc = mt_eng_send_hs(c, MT_HS_SERVER_HELLO, body.data, body.len);
+    mt_buf_free(&body);
+    MT_TRY(rc);
+    MT_TRY(send_compat_ccs(c));
+    mt_eng_goto(c, S_SEND_EE);
+    return 0;
+}
+
+/* ---------------------------------------------------------------------------------
+ * Encrypted flight
+ * --------------------------------------------------------------------------------- */
+
+static int st_send_ee(mt_conn *c, mt_slice msg)
+{
+    server13 *hs = HS(c);
+    /* The transcript now ends with ServerHello: derive the handshake secrets. */
+    uint8_t h[MT_HASH_MAX_LEN];
+    MT_TRY(mt_transcript_hash(&c->tr, h));
+    MT_TRY(mt_ks13_init(&c->ks, hs->suite->hash, mt_eng_ks13_secret, c));
+    int rc = mt_ks13_handshake(&c->ks, hs->shared, hs->shared_len, h);
+    mt_wipe(hs->shared, sizeof hs->shared);
+    mt_kx_free(&hs->kx);
+    MT_TRY(rc);
+    MT_TRY(mt_tls13_write_keys(c, hs->suite,
+                               mt_ks13_secret(&c->ks, MT_KS13_SERVER_HANDSHAKE_TRAFFIC)));
+    MT_TRY(
+        mt_tls13_read_keys(c, hs->suite, mt_ks13_secret(&c->ks, MT_KS13_CLIENT_HANDSHAKE_TRAFFIC)));
+    mt_buf body = {0};
+    mt_wr_mark exts, m;
+    rc = mt_wr_open(&body, 2, &exts);
+    if (rc == 0 && hs->sni_used) {
+        /* RFC 6066 3: an empty server_name tells the client its name was used. */
+        rc = mt_wr_u16(&body, MT_EXT_SERVER_NAME);
+        if (rc == 0) rc = mt_wr_u16(&body, 0);
+    }
+    if (rc == 0 && c->alpn[0]) {
+        rc = mt_wr_u16(&body, MT_EXT_ALPN);
+        if (rc == 0) rc = mt_wr_open(&body, 2, &m);
+        mt_wr_mark l;
+        if (rc == 0) rc = mt_wr_open(&body, 2, &l);
+        if (rc == 0) rc = mt_wr_vec8(&body, c->alpn, strlen(c->alpn));
+        if (rc == 0) rc = mt_wr_close(&body, &l);
+        if (rc == 0) rc = mt_wr_close(&body, &m);
+    }
+    if (rc == 0) rc = mt_wr_close(&body, &exts);
+    if (rc == 0) rc = mt_eng_send_hs(c, MT_HS_ENCRYPTED_EXTENSIONS, body.data, body.len);
+    mt_buf_free(&body);
+    MT_TRY(rc);
+    mt_eng_goto(c, S_SEND_CERT);
+    return 0;
+}
+
+static int st_send_cert(mt_conn *c, mt_slice msg)
+{
+    server13 *hs = HS(c);
+    mt_buf body = {0};
+    mt_wr_mark list;
+    int rc = mt_wr_u8(&body, 0); /* certificate_request_context: empty */
+    if (rc == 0) rc = mt_wr_open(&body, 3, &list);
+    for (size_t i = 0; i < hs->cred->chain.count && rc == 0; i++) {
+        const mt_buf *der = &hs->cred->chain.certs[i].der;
+        rc = mt_wr_vec24(&body, der->data, der->len);
+        if (rc == 0) rc = mt_wr_u16(&body, 0); /* no per-entry extensions */
+    }
+    if (rc == 0) rc = mt_wr_close(&body, &list);
+    if (rc == 0) rc = mt_eng_send_hs(c, MT_HS_CERTIFICATE, body.data, body.len);
+    mt_buf_free(&body);
+    MT_TRY(rc);
+    mt_eng_goto(c, S_SEND_CV);
+    return 0;
+}
+
+static int st_send_cv(mt_conn *c, mt_slice msg)
+{
+    server13 *hs = HS(c);
+    mt_buf content = {0}, sig = {0}, body = {0};
+    const uint8_t *answer = NULL;
+    size_t alen = 0;
+    int rc = mt_tls13_cv_content(c, 1, &content);
+    /* sign hook: a script may return its own signature bytes (a bad one on purpose). */
+    if (rc == 0)
+        rc = mt_eng_ask(c, MT_HOOK_SIGN, hs->scheme, content.data, content.len, &answer, &alen);
+    if (rc == 0 && answer == NULL)
+        rc = mt_cred_sign13(hs->cred, hs->scheme, content.data, content.len, &c->rng, &sig);
+    if (rc == 0 && answer) rc = mt_buf_set(&sig, answer, alen);
+    if (rc == 0) rc = mt_wr_u16(&body, hs->scheme);
+    if (rc == 0) rc = mt_wr_vec16(&body, sig.data, sig.len);
+    if (rc == 0) rc = mt_eng_send_hs(c, MT_HS_CERTIFICATE_VERIFY, body.data, body.len);
+    mt_buf_free(&content);
+    mt_buf_free(&sig);
+    mt_buf_free(&body);
+    MT_TRY(rc);
+    mt_eng_goto(c, S_SEND_FINISHED);
+    return 0;
+}
+
+static int st_send_finished(mt_conn *c, mt_slice msg)
+{
+    server13 *hs = HS(c);
+    uint8_t vd[MT_HASH_MAX_LEN];
+    size_t hl = mt_hash_len(hs->suite->hash);
+    MT_TRY(mt_tls13_finished(c, hs->suite, mt_ks13_secret(&c->ks, MT_KS13_SERVER_HANDSHAKE_TRAFFIC),
+                             vd));
+    const uint8_t *answer;
+    size_t alen;
+    MT_TRY(mt_eng_ask(c, MT_HOOK_VERIFY_DATA, 0, vd, hl, &answer, &alen));
+    MT_TRY(mt_eng_send_hs(c, MT_HS_FINISHED, answer ? answer : vd, answer ? alen : hl));
+    mt_eng_goto(c, S_SEND_MASTER);
+    return 0;
+}
+
+static int st_send_master(mt_conn *c, mt_slice msg)
+{
+    server13 *hs = HS(c);
+    /* The transcript ends with our Finished: application secrets (RFC 8446 7.1). */
+    uint8_t h[MT_HASH_MAX_LEN];
+    MT_TRY(mt_transcript_hash(&c->tr, h));
+    MT_TRY(mt_ks13_master(&c->ks, h));
+    MT_TRY(mt_tls13_write_keys(c, hs->suite,
+                               mt_ks13_secret(&c->ks, MT_KS13_SERVER_APPLICATION_TRAFFIC)));
+    mt_eng_goto(c, S_WAIT_FINISHED);
+    return 0;
+}
+
+static int st_wait_finished(mt_conn *c, mt_slice msg)
+{
+    server13 *hs = HS(c);
+    mt_hs_msg *m = NULL;
+    MT_TRY(mt_tls13_decode(c, msg, MT_HS_SIDE_CLIENT, &m));
+    mt_slice got = mt_t13_b(m, MT_HS_ROOT, "verify_data");
+    uint8_t want[MT_HASH_MAX_LEN];
+    size_t hl = mt_hash_len(hs->suite->hash);
+    int rc = mt_tls13_finished(c, hs->suite,
+                               mt_ks13_secret(&c->ks, MT_KS13_CLIENT_HANDSHAKE_TRAFFIC), want);
+    /* RFC 8446 4.4.4: wrong contents are decrypt_error (constant-time compare). */
+    if (rc == 0 && got.len != hl)
+        rc =
+            mt_eng_fail(c, MT_ERR_DECODE, "Finished.verify_data: %zu bytes, want %zu", got.len, hl);
+    if (rc == 0 && !mt_ct_eq(got.p, want, hl))
+        rc = mt_eng_fail(c, MT_ERR_SENT(MT_ALERT_DECRYPT_ERROR), "Finished.verify_data: wrong");
+    mt_hs_msg_free(m);
+    MT_TRY(rc);
+    uint8_t h[MT_HASH_MAX_LEN];
+    MT_TRY(mt_transcript_add(&c->tr, msg.p, msg.len));
+    MT_TRY(mt_transcript_hash(&c->tr, h));
+    MT_TRY(mt_tls13_read_keys(c, hs->suite,
+                              mt_ks13_secret(&c->ks, MT_KS13_CLIENT_APPLICATION_TRAFFIC)));
+    MT_TRY(mt_ks13_resumption(&c->ks, h));
+    mt_ks13_forget(&c->ks, MT_KS13_CLIENT_HANDSHAKE_TRAFFIC);
+    mt_ks13_forget(&c->ks, MT_KS13_SERVER_HANDSHAKE_TRAFFIC);
+    c->handshake_done = 1;
+    mt_eng_goto(c, S_CONNECTED);
+    return 0;
+}
+
+static int st_connected(mt_conn *c, mt_slice msg)
+{
+    mt_hs_msg *m = NULL;
+    MT_TRY(mt_tls13_decode(c, msg, MT_HS_SIDE_CLIENT, &m));
+    uint64_t req = mt_t13_u(m, MT_HS_ROOT, "request_update");
+    mt_hs_msg_free(m);
+    /* RFC 8446 4.6.3: request_update other than 0 or 1: illegal_parameter. */
+    if (req > 1)
+        return mt_eng_fail(c, MT_ERR_ILLEGAL_PARAM, "KeyUpdate.request_update: %u", (unsigned)req);
+    return mt_tls13_peer_key_update(c, HS(c)->suite, (int)req);
+}
+
+static const uint8_t acc_ch[] = {MT_HS_CLIENT_HELLO, 255};
+static const uint8_t acc_fin[] = {MT_HS_FINISHED, 255};
+static const uint8_t acc_post[] = {MT_HS_KEY_UPDATE, 255};
+
+static const mt_state server13_table[] = {
+    [S_WAIT_CH] = {"wait_client_hello", 0, acc_ch, st_wait_ch},
+    [S_SEND_HRR] = {"hello_retry_request", 1, NULL, st_send_hrr},
+    [S_WAIT_CH2] = {"wait_client_hello_2", 0, acc_ch, st_wait_ch2},
+    [S_SEND_SH] = {"server_hello", 1, NULL, st_send_sh},
+    [S_SEND_EE] = {"encrypted_extensions", 1, NULL, st_send_ee},
+    [S_SEND_CERT] = {"server_certificate", 1, NULL, st_send_cert},
+    [S_SEND_CV] = {"server_certificate_verify", 1, NULL, st_send_cv},
+    [S_SEND_FINISHED] = {"server_finished", 1, NULL, st_send_finished},
+    [S_SEND_MASTER] = {"server_application_keys", 1, NULL, st_send_master},
+    [S_WAIT_FINISHED] = {"wait_client_finished", 0, acc_fin, st_wait_finished},
+    [S_CONNECTED] = {"connected", 0, acc_post, st_connected},
+};
+
+int mt_server13_start(mt_conn *c)
+{
+    server13 *hs = calloc(1, sizeof *hs);
+    MT_ENSURE(hs != NULL, MT_ERR_NO_MEMORY);
+    c->hs = hs;
+    c->hs_free = server13_free;
+    mt_eng_use_table(c, server13_table, S_WAIT_CH);
+    return 0;
+}
