@@ -45,8 +45,7 @@ typedef struct client13 {
     size_t n_shares;
     mt_buf cookie;
     uint16_t retry_group; /* the group a HelloRetryRequest asked for */
-    uint16_t offered_exts[24];
-    size_t n_offered;
+    mt_hs_msg *ch;        /* our last ClientHello, decoded: what server messages answer */
     const mt_suite13 *suite;
     int ccs_sent;
     int cert_requested;
@@ -60,6 +59,7 @@ static void client13_free(void *p)
     if (hs == NULL) return;
     for (size_t i = 0; i < hs->n_shares; i++)
         mt_kx_free(&hs->shares[i]);
+    mt_hs_msg_free(hs->ch);
     mt_buf_free(&hs->cookie);
     mt_buf_free(&hs->cr_context);
     mt_x509_list_free(&hs->chain);
@@ -113,17 +113,9 @@ static int is_ip_literal(const char *s)
     return colon || !alpha;
 }
 
-static int note_ext(client13 *hs, uint16_t type)
-{
-    MT_ENSURE(hs->n_offered < MT_ARRAY_LEN(hs->offered_exts), MT_ERR_LIMIT);
-    hs->offered_exts[hs->n_offered++] = type;
-    return 0;
-}
-
 /* Open an extension: type, then a reserved u16 length. */
 static int ext_open(client13 *hs, mt_buf *b, uint16_t type, mt_wr_mark *m)
 {
-    MT_TRY(note_ext(hs, type));
     MT_TRY(mt_wr_u16(b, type));
     return mt_wr_open(b, 2, m);
 }
@@ -133,7 +125,6 @@ static int build_client_hello(mt_conn *c, mt_buf *b)
     client13 *hs = HS(c);
     const mt_config *cfg = c->cfg;
     mt_wr_mark m, m2, exts;
-    hs->n_offered = 0;
     MT_TRY(mt_wr_u16(b, MT_TLS12)); /* RFC 8446 4.1.2: legacy_version = 0x0303 */
     MT_TRY(mt_wr_bytes(b, c->client_random, 32));
     MT_TRY(mt_wr_vec8(b, hs->session_id, hs->session_id_len));
@@ -201,10 +192,19 @@ static int build_client_hello(mt_conn *c, mt_buf *b)
 
 static int send_client_hello(mt_conn *c)
 {
-    mt_buf body = {0};
+    client13 *hs = HS(c);
+    mt_buf body = {0}, msg = {0};
     int rc = build_client_hello(c, &body);
     if (rc == 0) rc = mt_eng_send_hs(c, MT_HS_CLIENT_HELLO, body.data, body.len);
+    /* Keep it decoded: the server's answers are validated against what we offered. */
+    if (rc == 0) rc = mt_wr_u8(&msg, MT_HS_CLIENT_HELLO);
+    if (rc == 0) rc = mt_wr_vec24(&msg, body.data, body.len);
+    mt_hs_msg_free(hs->ch);
+    hs->ch = NULL;
+    mt_hs_ctx ctx = {.content_type = 22, .version = MT_TLS13, .side = MT_HS_SIDE_CLIENT};
+    if (rc == 0) rc = mt_hs_decode(&ctx, msg.data, msg.len, &hs->ch, NULL, 0);
     mt_buf_free(&body);
+    mt_buf_free(&msg);
     return rc;
 }
 
@@ -299,7 +299,6 @@ static int on_hello_retry(mt_conn *c, mt_hs_msg *m, mt_slice raw)
 {
     client13 *hs = HS(c);
     MT_TRY(check_hello_common(c, m, "HelloRetryRequest"));
-    MT_TRY(mt_tls13_check_exts(c, m, MT_T13_HRR, hs->offered_exts, hs->n_offered));
     uint16_t suite = (uint16_t)mt_t13_u(m, MT_HS_ROOT, "cipher_suite");
     hs->suite = mt_tls13_suite(suite);
     mt_hs_id ks = mt_t13_ext(m, MT_EXT_KEY_SHARE);
@@ -360,7 +359,6 @@ static int on_server_hello(mt_conn *c, mt_hs_msg *m, mt_slice raw)
 {
     client13 *hs = HS(c);
     MT_TRY(check_hello_common(c, m, "ServerHello"));
-    MT_TRY(mt_tls13_check_exts(c, m, MT_T13_SH, hs->offered_exts, hs->n_offered));
     uint16_t suite = (uint16_t)mt_t13_u(m, MT_HS_ROOT, "cipher_suite");
     hs->suite = mt_tls13_suite(suite);
     c->suite = suite;
@@ -411,7 +409,7 @@ static int on_server_hello(mt_conn *c, mt_hs_msg *m, mt_slice raw)
 static int st_wait_sh(mt_conn *c, mt_slice msg)
 {
     mt_hs_msg *m = NULL;
-    MT_TRY(mt_tls13_decode(c, msg, MT_HS_SIDE_SERVER, &m));
+    MT_TRY(mt_tls13_decode(c, msg, MT_HS_SIDE_SERVER, HS(c)->ch, &m));
     int rc;
     if (mt_hs_msg_kind(m) == MT_HS_HELLO_RETRY_REQUEST) {
         /* RFC 8446 4.1.4: a second HelloRetryRequest: unexpected_message. */
@@ -432,10 +430,9 @@ static int st_wait_sh(mt_conn *c, mt_slice msg)
 
 static int st_wait_ee(mt_conn *c, mt_slice msg)
 {
-    client13 *hs = HS(c);
     mt_hs_msg *m = NULL;
-    MT_TRY(mt_tls13_decode(c, msg, MT_HS_SIDE_SERVER, &m));
-    int rc = mt_tls13_check_exts(c, m, MT_T13_EE, hs->offered_exts, hs->n_offered);
+    MT_TRY(mt_tls13_decode(c, msg, MT_HS_SIDE_SERVER, HS(c)->ch, &m));
+    int rc = 0;
     mt_hs_id alpn = rc ? MT_HS_NONE : mt_t13_ext(m, MT_EXT_ALPN);
     if (alpn != MT_HS_NONE) {
         /* RFC 7301 3.1: the server's list contains exactly one protocol, one we offered. */
@@ -468,8 +465,8 @@ static int on_certificate_request(mt_conn *c, mt_slice msg)
 {
     client13 *hs = HS(c);
     mt_hs_msg *m = NULL;
-    MT_TRY(mt_tls13_decode(c, msg, MT_HS_SIDE_SERVER, &m));
-    int rc = mt_tls13_check_exts(c, m, MT_T13_CR, NULL, 0);
+    MT_TRY(mt_tls13_decode(c, msg, MT_HS_SIDE_SERVER, HS(c)->ch, &m));
+    int rc = 0;
     /* RFC 8446 4.3.2: signature_algorithms MUST be present (missing_extension). */
     if (rc == 0 && mt_t13_ext(m, MT_EXT_SIGNATURE_ALGORITHMS) == MT_HS_NONE)
         rc = mt_eng_fail(c, MT_ERR_SENT(MT_ALERT_MISSING_EXTENSION),
@@ -490,7 +487,7 @@ static int on_certificate(mt_conn *c, mt_slice msg)
 {
     client13 *hs = HS(c);
     mt_hs_msg *m = NULL;
-    MT_TRY(mt_tls13_decode(c, msg, MT_HS_SIDE_SERVER, &m));
+    MT_TRY(mt_tls13_decode(c, msg, MT_HS_SIDE_SERVER, HS(c)->ch, &m));
     int rc = 0;
     /* RFC 8446 4.4.2: for server authentication the context SHALL be zero length. */
     if (mt_t13_b(m, MT_HS_ROOT, "certificate_request_context").len != 0)
@@ -568,7 +565,7 @@ static int st_wait_cv(mt_conn *c, mt_slice msg)
 {
     client13 *hs = HS(c);
     mt_hs_msg *m = NULL;
-    MT_TRY(mt_tls13_decode(c, msg, MT_HS_SIDE_SERVER, &m));
+    MT_TRY(mt_tls13_decode(c, msg, MT_HS_SIDE_SERVER, HS(c)->ch, &m));
     uint16_t scheme = (uint16_t)mt_t13_u(m, MT_HS_ROOT, "algorithm");
     mt_slice sig = mt_t13_b(m, MT_HS_ROOT, "signature");
     mt_hash_id h;
@@ -607,7 +604,7 @@ static int st_wait_finished(mt_conn *c, mt_slice msg)
 {
     client13 *hs = HS(c);
     mt_hs_msg *m = NULL;
-    MT_TRY(mt_tls13_decode(c, msg, MT_HS_SIDE_SERVER, &m));
+    MT_TRY(mt_tls13_decode(c, msg, MT_HS_SIDE_SERVER, HS(c)->ch, &m));
     mt_slice got = mt_t13_b(m, MT_HS_ROOT, "verify_data");
     uint8_t want[MT_HASH_MAX_LEN];
     size_t hl = mt_hash_len(hs->suite->hash);
@@ -704,11 +701,11 @@ static int st_done(mt_conn *c, mt_slice msg)
 static int st_connected(mt_conn *c, mt_slice msg)
 {
     mt_hs_msg *m = NULL;
-    MT_TRY(mt_tls13_decode(c, msg, MT_HS_SIDE_SERVER, &m));
+    MT_TRY(mt_tls13_decode(c, msg, MT_HS_SIDE_SERVER, HS(c)->ch, &m));
     int rc = 0;
     if (msg.p[0] == MT_HS_NEW_SESSION_TICKET) {
-        /* Tickets are checked for form here; resumption comes with its own issue. */
-        rc = mt_tls13_check_exts(c, m, MT_T13_NST, NULL, 0);
+        /* Tickets are decoded and validated; resumption comes with its own issue. */
+        rc = 0;
     } else if (msg.p[0] == MT_HS_KEY_UPDATE) {
         uint64_t req = mt_t13_u(m, MT_HS_ROOT, "request_update");
         /* RFC 8446 4.6.3: any other value than 0 or 1: illegal_parameter. */

@@ -103,7 +103,6 @@ static int check_versions(mt_conn *c, const mt_hs_msg *m)
 
 static int check_extension_rules(mt_conn *c, const mt_hs_msg *m)
 {
-    MT_TRY(mt_tls13_check_exts(c, m, MT_T13_CH, NULL, 0));
     /* RFC 8446 4.2.11: pre_shared_key MUST be the last extension (illegal_parameter). */
     mt_hs_id list = mt_hs_extensions(m);
     for (mt_hs_id e = list == MT_HS_NONE ? MT_HS_NONE : mt_hs_first(m, list); e != MT_HS_NONE;
@@ -270,7 +269,7 @@ static int on_client_hello(mt_conn *c, mt_slice msg, int second)
 {
     server13 *hs = HS(c);
     mt_hs_msg *m = NULL;
-    MT_TRY(mt_tls13_decode(c, msg, MT_HS_SIDE_CLIENT, &m));
+    MT_TRY(mt_tls13_decode(c, msg, MT_HS_SIDE_CLIENT, NULL, &m));
     int rc = check_versions(c, m);
     if (rc == 0) rc = check_extension_rules(c, m);
     if (rc == 0) {
@@ -553,7 +552,7 @@ static int st_wait_finished(mt_conn *c, mt_slice msg)
 {
     server13 *hs = HS(c);
     mt_hs_msg *m = NULL;
-    MT_TRY(mt_tls13_decode(c, msg, MT_HS_SIDE_CLIENT, &m));
+    MT_TRY(mt_tls13_decode(c, msg, MT_HS_SIDE_CLIENT, NULL, &m));
     mt_slice got = mt_t13_b(m, MT_HS_ROOT, "verify_data");
     uint8_t want[MT_HASH_MAX_LEN];
     size_t hl = mt_hash_len(hs->suite->hash);
@@ -583,7 +582,7 @@ static int st_wait_finished(mt_conn *c, mt_slice msg)
 static int st_connected(mt_conn *c, mt_slice msg)
 {
     mt_hs_msg *m = NULL;
-    MT_TRY(mt_tls13_decode(c, msg, MT_HS_SIDE_CLIENT, &m));
+    MT_TRY(mt_tls13_decode(c, msg, MT_HS_SIDE_CLIENT, NULL, &m));
     uint64_t req = mt_t13_u(m, MT_HS_ROOT, "request_update");
     mt_hs_msg_free(m);
     /* RFC 8446 4.6.3: request_update other than 0 or 1: illegal_parameter. */

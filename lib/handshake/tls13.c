@@ -7,6 +7,7 @@
 #include "crypto/kdf.h"
 #include "crypto/rsa.h"
 #include "handshake/keysched13.h"
+#include "handshake/validate.h"
 #include "internal.h"
 
 #include <stdio.h>
@@ -136,97 +137,21 @@ int mt_tls13_verify_sig(const mt_x509_spki *spki, uint16_t scheme, const uint8_t
     return rc == 0 ? 0 : MT_ERR_VERIFY;
 }
 
-/* ---- extension placement (RFC 8446 4.2, RFC 8449 for record_size_limit) ---- */
-
-static const struct {
-    uint16_t type;
-    unsigned where;
-} placement[] = {
-    {0, MT_T13_CH | MT_T13_EE},               /* server_name */
-    {1, MT_T13_CH | MT_T13_EE},               /* max_fragment_length */
-    {5, MT_T13_CH | MT_T13_CR | MT_T13_CT},   /* status_request */
-    {10, MT_T13_CH | MT_T13_EE},              /* supported_groups */
-    {13, MT_T13_CH | MT_T13_CR},              /* signature_algorithms */
-    {14, MT_T13_CH | MT_T13_EE},              /* use_srtp */
-    {15, MT_T13_CH | MT_T13_EE},              /* heartbeat */
-    {16, MT_T13_CH | MT_T13_EE},              /* application_layer_protocol_negotiation */
-    {18, MT_T13_CH | MT_T13_CR | MT_T13_CT},  /* signed_certificate_timestamp */
-    {19, MT_T13_CH | MT_T13_EE},              /* client_certificate_type */
-    {20, MT_T13_CH | MT_T13_EE},              /* server_certificate_type */
-    {21, MT_T13_CH},                          /* padding */
-    {28, MT_T13_CH | MT_T13_EE},              /* record_size_limit */
-    {41, MT_T13_CH | MT_T13_SH},              /* pre_shared_key */
-    {42, MT_T13_CH | MT_T13_EE | MT_T13_NST}, /* early_data */
-    {43, MT_T13_CH | MT_T13_SH | MT_T13_HRR}, /* supported_versions */
-    {44, MT_T13_CH | MT_T13_HRR},             /* cookie */
-    {45, MT_T13_CH},                          /* psk_key_exchange_modes */
-    {47, MT_T13_CH | MT_T13_CR},              /* certificate_authorities */
-    {48, MT_T13_CR},                          /* oid_filters */
-    {49, MT_T13_CH},                          /* post_handshake_auth */
-    {50, MT_T13_CH | MT_T13_CR},              /* signature_algorithms_cert */
-    {51, MT_T13_CH | MT_T13_SH | MT_T13_HRR}, /* key_share */
-    /* TLS 1.2-only extensions we recognise: never allowed in a TLS 1.3 message but
-     * ClientHello (RFC 8446 4.2: "recognizes and which is not specified"). */
-    {11, MT_T13_CH},     /* ec_point_formats */
-    {22, MT_T13_CH},     /* encrypt_then_mac */
-    {23, MT_T13_CH},     /* extended_master_secret */
-    {35, MT_T13_CH},     /* session_ticket */
-    {0xff01, MT_T13_CH}, /* renegotiation_info */
-};
-
-static int placement_of(uint16_t type, unsigned *where)
-{
-    for (size_t i = 0; i < MT_ARRAY_LEN(placement); i++)
-        if (placement[i].type == type) {
-            *where = placement[i].where;
-            return 1;
-        }
-    return 0;
-}
-
-int mt_tls13_check_exts(mt_conn *c, const mt_hs_msg *m, unsigned where, const uint16_t *offered,
-                        size_t n_offered)
-{
-    mt_hs_id list = mt_hs_extensions(m);
-    if (list == MT_HS_NONE) return 0;
-    const char *title = mt_hs_msg_title(m);
-    for (mt_hs_id e = mt_hs_first(m, list); e != MT_HS_NONE; e = mt_hs_next(m, e)) {
-        uint64_t type = 0;
-        mt_hs_get_int(m, e, &type);
-        /* RFC 8446 4.2: "There MUST NOT be more than one extension of the same type in a
-         * given extension block." */
-        for (mt_hs_id f = mt_hs_next(m, e); f != MT_HS_NONE; f = mt_hs_next(m, f)) {
-            uint64_t t2 = 0;
-            mt_hs_get_int(m, f, &t2);
-            if (t2 == type)
-                return mt_eng_fail(c, MT_ERR_ILLEGAL_PARAM, "%s: duplicate extension %u", title,
-                                   (unsigned)type);
-        }
-        unsigned allowed;
-        /* RFC 8446 4.2: an extension recognised but not specified for this message:
-         * illegal_parameter. */
-        if (placement_of((uint16_t)type, &allowed) && !(allowed & where))
-            return mt_eng_fail(c, MT_ERR_ILLEGAL_PARAM, "%s: extension %u not allowed here", title,
-                               (unsigned)type);
-        if (offered == NULL) continue;
-        /* RFC 8446 4.2: responses only to extensions requested (cookie excepted). */
-        int ok = type == 44 && where == MT_T13_HRR;
-        for (size_t i = 0; i < n_offered && !ok; i++)
-            ok = offered[i] == type;
-        if (!ok)
-            return mt_eng_fail(c, MT_ERR_SENT(MT_ALERT_UNSUPPORTED_EXTENSION),
-                               "%s: extension %u was not offered", title, (unsigned)type);
-    }
-    return 0;
-}
-
-int mt_tls13_decode(mt_conn *c, mt_slice msg, int side, mt_hs_msg **out)
+int mt_tls13_decode(mt_conn *c, mt_slice msg, int side, const mt_hs_msg *offer, mt_hs_msg **out)
 {
     mt_hs_ctx ctx = {.content_type = 22, .version = MT_TLS13, .side = (uint8_t)side};
     char where[MT_HS_WHERE_MAX];
     int rc = mt_hs_decode(&ctx, msg.p, msg.len, out, where, sizeof where);
     if (rc == MT_ERR_DECODE) return mt_eng_fail(c, rc, "%s", where);
     if (rc) return mt_eng_fail(c, rc, "decoding message type %u", msg.len ? msg.p[0] : 0);
+    /* The RFC's rules that need no connection state (ranges, duplicate and misplaced
+     * extensions, responses to extensions never offered) live in validate.c. */
+    rc = mt_hs_validate(*out, offer, where, sizeof where);
+    if (rc) {
+        mt_hs_msg_free(*out);
+        *out = NULL;
+        return mt_eng_fail(c, rc, "%s", where);
+    }
     return 0;
 }
 

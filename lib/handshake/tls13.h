@@ -41,26 +41,11 @@ int mt_tls13_scheme_ok(uint16_t scheme, mt_hash_id *hash);
 int mt_tls13_verify_sig(const mt_x509_spki *spki, uint16_t scheme, const uint8_t *content,
                         size_t len, const uint8_t *sig, size_t sig_len);
 
-/* Extension placement (RFC 8446 4.2 table) for message contexts below. */
-enum {
-    MT_T13_CH = 1,
-    MT_T13_SH = 2,
-    MT_T13_HRR = 4,
-    MT_T13_EE = 8,
-    MT_T13_CT = 16,
-    MT_T13_CR = 32,
-    MT_T13_NST = 64,
-};
-/* Check a received extension block: no duplicates (illegal_parameter), every recognised
- * extension allowed in `where` (illegal_parameter, RFC 8446 4.2), and, for responses,
- * only extensions the receiver offered (`offered` types; NULL = no such rule:
- * unsupported_extension, RFC 8446 4.2). Fails the connection with the alert. */
-int mt_tls13_check_exts(mt_conn *c, const mt_hs_msg *m, unsigned where, const uint16_t *offered,
-                        size_t n_offered);
-
-/* Decode a received message (header + body) as TLS 1.3 from `side`, failing the
- * connection with decode_error and the codec's "where" text on malformed input. */
-int mt_tls13_decode(mt_conn *c, mt_slice msg, int side, mt_hs_msg **out);
+/* Decode a received message (header + body) as TLS 1.3 from `side` and apply the
+ * stateless RFC rules (validate.h) with `offer` the ClientHello a server message answers
+ * (NULL for client messages), failing the connection with the alert and the "where" text
+ * of the codec or validator. */
+int mt_tls13_decode(mt_conn *c, mt_slice msg, int side, const mt_hs_msg *offer, mt_hs_msg **out);
 
 /* Accessors: a named child's integer / bytes (0 / empty if absent), an extension by type
  * in the message's extension list (MT_HS_NONE if absent). */
