@@ -466,7 +466,7 @@ function Conn:receive(pattern, prefix)
   pattern = pattern or "*l"
   if type(pattern) == "number" then pattern = math.tointeger(pattern) end
   if pattern == "a" then pattern = "*a" end
-  if pattern ~= "*l" and pattern ~= "l" and pattern ~= "*a" and not pattern then
+  if pattern ~= "*l" and pattern ~= "l" and pattern ~= "*a" and math.type(pattern) ~= "integer" then
     error("conn:receive: \"*l\", \"*a\" or a byte count expected", 2)
   end
   if prefix ~= nil and type(prefix) ~= "string" then error("conn:receive: prefix must be a string", 2) end

@@ -1,4 +1,19 @@
 -- moontls.socket: the LuaSocket transport (SCRIPTING.md 6.3): ctx:wrap(sock) and
+-- A client context without server_name checks the certificate against the host it
+-- connects to (SCRIPTING.md 6.2: hostname checks default on when a name is known). The
+-- engine keeps the name in the configuration, so derive one context per host, cached.
+local derived = setmetatable({}, { __mode = "k" })
+local function for_host(ctx, host)
+  local params = ctx:_params().params
+  if params.mode ~= "client" or params.server_name ~= nil then return ctx end
+  -- RFC 6066 3: SNI carries host names only, never address literals.
+  if host:match("^[%d.]+$") or host:find(":", 1, true) then return ctx end
+  local per = derived[ctx] or {}
+  derived[ctx] = per
+  if not per[host] then per[host] = assert(ctx:with{ server_name = host }) end
+  return per[host]
+end
+
 -- tls.connect(host, port, ctx[, opts]). Waiting uses socket.select plus a
 -- non-blocking receive, so a timeout bounds each wait and settimeout(0) never blocks.
 local socket = require "socket"
@@ -49,6 +64,21 @@ function M.attach(conn, sock)
   st.transport = transport(sock)
 end
 
+-- A client context without server_name checks the certificate against the host it
+-- connects to (SCRIPTING.md 6.2: hostname checks default on when a name is known). The
+-- engine keeps the name in the configuration, so derive one context per host, cached.
+local derived = setmetatable({}, { __mode = "k" })
+local function for_host(ctx, host)
+  local params = ctx:_params().params
+  if params.mode ~= "client" or params.server_name ~= nil then return ctx end
+  -- RFC 6066 3: SNI carries host names only, never address literals.
+  if host:match("^[%d.]+$") or host:find(":", 1, true) then return ctx end
+  local per = derived[ctx] or {}
+  derived[ctx] = per
+  if not per[host] then per[host] = assert(ctx:with{ server_name = host }) end
+  return per[host]
+end
+
 -- tls.connect(host, port, ctx[, opts]) -> conn | nil, err. opts: timeout (seconds, also
 -- the connection's), handshake (true: handshake now).
 function M.connect(host, port, ctx, opts)
@@ -65,7 +95,7 @@ function M.connect(host, port, ctx, opts)
     sock:close()
     return nil, err, err == "timeout" and "TIMEOUT" or "IO"
   end
-  local conn = ctx:wrap(sock)
+  local conn = for_host(ctx, host):wrap(sock)
   if opts.timeout then conn:settimeout(opts.timeout) end
   if opts.handshake then
     local name
