@@ -315,8 +315,8 @@ int mt_name_is_grease(mt_name_kind kind, uint32_t code)
     switch (t->grease) {
     case 2: /* RFC 8701 2: {0x0A,0x0A}, {0x1A,0x1A}, ... {0xFA,0xFA} */
         return code <= 0xFFFF && (code & 0x0F0F) == 0x0A0A && (code >> 8) == (code & 0xFF);
-    case 1: /* RFC 8701 2: PskKeyExchangeMode 0x0B, 0x2A, 0x49, ... 0xFA */
-        return code >= 0x0B && code <= 0xFA && (code - 0x0B) % 0x1F == 0;
+    case 1: /* RFC 8701 2: PskKeyExchangeMode 0x0B, 0x2A, 0x49, ... 0xE4 */
+        return code >= 0x0B && code <= 0xE4 && (code - 0x0B) % 0x1F == 0;
     default:
         return 0;
     }
