@@ -47,15 +47,26 @@ struct mt_cbc {
 
 #define ST_BITS (sizeof(size_t) * CHAR_BIT)
 
+/* An optimisation barrier: the compiler may not reason about the value that passes
+ * through, so it cannot turn mask arithmetic back into branches or turn a masked scan
+ * into a secret-indexed load (GCC does both without it; the ctgrind test caught it). */
+static size_t vb(size_t x)
+{
+#if defined(__GNUC__) || defined(__clang__)
+    __asm__ __volatile__("" : "+r"(x));
+#endif
+    return x;
+}
+
 static size_t ct_lt(size_t a, size_t b) /* all ones if a < b */
 {
-    return (size_t)0 - ((a - b) >> (ST_BITS - 1));
+    return vb((size_t)0 - ((vb(a) - vb(b)) >> (ST_BITS - 1)));
 }
 
 static size_t ct_eq(size_t a, size_t b) /* all ones if a == b */
 {
-    size_t z = a ^ b;
-    return ((z | ((size_t)0 - z)) >> (ST_BITS - 1)) - 1;
+    size_t z = vb(a ^ b);
+    return vb(((z | ((size_t)0 - z)) >> (ST_BITS - 1)) - 1);
 }
 
 /* ---- the hash compression function through libtomcrypt ---- */
@@ -108,7 +119,9 @@ int mt_cbc_mac_ct(const mt_hmac_ctx *key, const uint8_t *hdr, const uint8_t *dat
     uint8_t lenbytes[8];
     unsigned count = 0;
     int rc = MT_OK;
-    MT_ENSURE(d != NULL && max_len < 0x10000 && data_len <= max_len, MT_ERR_CRYPTO);
+    /* Only public values are checked: data_len is secret. Every read of data is bounded
+     * by max_len, so an out-of-range data_len gives a wrong MAC, never a wrong access. */
+    MT_ENSURE(d != NULL && max_len < 0x10000, MT_ERR_CRYPTO);
     const size_t bs = d->blocksize, hl = d->hashsize;
     /* Length field of the hash padding: 8 bytes for SHA-1/256, 16 for SHA-384 (the upper
      * 8 are zero for any TLS record). */
@@ -284,10 +297,7 @@ int mt_cbc_seal(mt_cbc *c, const uint8_t *hdr, const uint8_t *in, size_t len,
 
 /* ---- open ---- */
 
-/* Constant-time unpadding and MAC check of a decrypted MAC-then-encrypt fragment
- * rec[0..body): returns all ones if padding and MAC are valid, else 0; *content_len gets
- * the content length (meaningful only when valid). */
-static size_t check_mte(const mt_cbc *c, const uint8_t *hdr, const uint8_t *rec, size_t body,
+size_t mt_cbc_check_mte(const mt_cbc *c, const uint8_t *hdr, const uint8_t *rec, size_t body,
                         size_t *content_len)
 {
     const size_t ml = c->mac_len;
@@ -318,7 +328,7 @@ static size_t check_mte(const mt_cbc *c, const uint8_t *hdr, const uint8_t *rec,
     }
     for (size_t i = 0; i < ml; i++) {
         uint8_t b = 0;
-        size_t want = rot + i;
+        size_t want = vb(rot) + i;
         want -= ml & ~ct_lt(want, ml);
         for (size_t k = 0; k < ml; k++)
             b |= (uint8_t)(rotated[k] & ct_eq(k, want));
@@ -375,7 +385,8 @@ int mt_cbc_open(mt_cbc *c, const uint8_t *hdr, const uint8_t *in, size_t len, ui
     memcpy(next_iv, &in[ivl + body - 16], 16);
     mt_aes_cbc_decrypt(&c->aes, iv, &in[ivl], out, body);
     if (!c->explicit_iv) memcpy(c->iv, next_iv, 16);
-    good = c->etm ? check_etm_pad(out, body, &content) : check_mte(c, hdr, out, body, &content);
+    good =
+        c->etm ? check_etm_pad(out, body, &content) : mt_cbc_check_mte(c, hdr, out, body, &content);
     /* The verdict is public from here on (it becomes the alert). */
     if (!good) {
         mt_wipe(out, body);

@@ -32,4 +32,12 @@ size_t mt_cbc_object_size(void);
 int mt_cbc_mac_ct(const mt_hmac_ctx *key, const uint8_t *hdr, const uint8_t *data, size_t data_len,
                   size_t max_len, uint8_t *mac, unsigned *blocks);
 
+/* The constant-time part of mt_cbc_open for MAC-then-encrypt, on a decrypted fragment
+ * rec[0..body) (body a multiple of 16 and > the MAC length: public facts): checks the
+ * padding and the MAC with no branch or memory address depending on rec. Returns all ones
+ * (SIZE_MAX) if both are valid, else 0; *content_len gets the content length (meaningful
+ * only when valid). */
+size_t mt_cbc_check_mte(const mt_cbc *c, const uint8_t *hdr, const uint8_t *rec, size_t body,
+                        size_t *content_len);
+
 #endif
