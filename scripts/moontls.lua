@@ -225,6 +225,12 @@ local function client(args)
   local ok, err = sock:connect(host, port)
   if not ok then die("connect %s:%d: %s", host, port, err) end
   local conn = ctx:wrap(sock)
+  -- Workaround (engine, to be fixed in lib/): the client's compatibility CCS record goes
+  -- out with legacy_record_version 0x0301, and RFC 8446 5.1 allows that only for an
+  -- initial ClientHello; OpenSSL 3 answers "wrong version number" (decode_error).
+  conn:on("record_out", function(_, rec)
+    if rec.type == "change_cipher_spec" and rec.version ~= 0x0303 then rec.version = 0x0303 end
+  end)
   local t = trace.new{ role = "client", out = log, quiet = o.quiet and not o.trace }
   if not o.quiet or o.trace or o.ladder then t:attach(conn) end
   conn:settimeout(timeout)
@@ -485,7 +491,9 @@ local function server(args)
           for _, line in ipairs(t:parameters(conn)) do log:write("    ", line, "\n") end
         end
         local good, res, rerr = pcall(o.www and serve_www or serve_echo, conn, o.www and t or sock, o, log)
-        if not good or not res then
+        -- `openssl s_time` without -www connects, handshakes and leaves: not worth a line
+        local benign = good and not res and o.quiet and tostring(rerr):find("^no request: closed")
+        if (not good or not res) and not benign then
           io.stderr:write(("moontls: connection %d: %s\n"):format(served, tostring(good and rerr or res)))
         end
         conn:settimeout(5)

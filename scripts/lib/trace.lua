@@ -32,6 +32,9 @@ function M.new(opts)
     role = opts.role or "client", out = opts.out or io.stdout, quiet = opts.quiet,
     secrets = opts.secrets, prefix = opts.prefix or "", app_data = opts.app_data,
     events = {}, messages = {},
+    -- the keys each direction uses now: from records seen, and from the key schedule
+    -- for what has no record yet (a fatal alert's record bypasses the hooks)
+    write_epoch = "initial", read_epoch = "initial",
   }, Trace)
 end
 
@@ -53,6 +56,9 @@ function Trace:on_message(conn, msg, ev)
   if msg.content_type ~= 22 then return end
   local m = decode.message(msg.type, msg.raw)
   m.dir, m.epoch, m.sender = ev.dir, ev.epoch, self:sender(ev.dir)
+  if m.type == "finished" and ev.dir == "out" and self.role == "client" then
+    self.after_record = "application" -- the client's next records use application keys
+  end
   self.messages[#self.messages + 1] = m
   self.events[#self.events + 1] = {
     kind = "message", dir = ev.dir, sender = m.sender, epoch = ev.epoch,
@@ -74,6 +80,13 @@ end
 function Trace:on_record(conn, rec, ev)
   local size = wire_size(conn, #rec.payload, rec.padding, ev.epoch)
   local tname = type(rec.type) == "string" and rec.type or ("content_" .. tostring(rec.type))
+  if ev.dir == "out" and tname ~= "change_cipher_spec" then
+    self.write_epoch = ev.epoch
+    if self.after_record and tname == "handshake" then
+      self.write_epoch, self.after_record = self.after_record, nil
+    end
+  end
+  if ev.dir == "in" and tname ~= "change_cipher_spec" then self.read_epoch = ev.epoch end
   if tname == "alert" and ev.dir == "out" then
     -- the alert hook may already have stood in for this record (see on_alert)
     local e = unpaired_alert_record(self.events)
@@ -95,11 +108,7 @@ end
 function Trace:on_alert(conn, alert, dir)
   -- Sent alerts bypass the message and record hooks, so the alert hook is our only
   -- witness; its epoch is the one the last record in that direction used.
-  local epoch = "initial"
-  for i = #self.events, 1, -1 do
-    local e = self.events[i]
-    if e.dir == dir and e.kind == "record" then epoch = e.epoch; break end
-  end
+  local epoch = dir == "out" and self.write_epoch or self.read_epoch or "initial"
   if dir == "out" then
     -- A close_notify passes the record hook (before or after this one); a fatal alert
     -- does not: then this stands in for its record, marked synthetic.
@@ -122,7 +131,16 @@ function Trace:on_alert(conn, alert, dir)
     tostring(alert.level), tostring(alert.name))
 end
 
+-- RFC 8446 7.1: a side writes with its handshake traffic keys once they exist, and with
+-- application keys after its Finished (the server right after sending it).
+local WRITE_SWITCH = {
+  client = { CLIENT_HANDSHAKE_TRAFFIC_SECRET = "handshake" },
+  server = { SERVER_HANDSHAKE_TRAFFIC_SECRET = "handshake", SERVER_TRAFFIC_SECRET_0 = "application" },
+}
+
 function Trace:on_secret(conn, label)
+  local switch = WRITE_SWITCH[self.role][label]
+  if switch then self.write_epoch = switch end
   self.events[#self.events + 1] = { kind = "secret", sender = self.role, name = label }
   if self.secrets then self:print("   * key schedule: %s derived", label) end
 end
