@@ -177,6 +177,7 @@ function Trace:parameters(conn)
     if m.type == "client_hello" then
       local sni = decode.find_ext(m, "server_name")
       add("sni", sni and sni.host or "(none sent)")
+      break -- a second ClientHello (after HelloRetryRequest) repeats the name
     end
   end
   if self.role == "client" then add("checked", info.sni and ("certificate checked for " .. info.sni)) end
