@@ -11,9 +11,19 @@
 -- (trace, parameters, ladder, errors) to stderr, so `moontls client ... > page.html` keeps
 -- just the data. The server has no data stream of its own and logs to stdout.
 local socket = require "socket"
-local tls = require "moontls"
-local trace = require "trace"
-local ladder = require "ladder"
+
+-- The module is loaded on first use, so `moontls --help` works even without a build, and
+-- a missing or stale build gives one clear line instead of a traceback.
+local tls, trace, ladder
+local function load_module()
+  local ok, mod = pcall(require, "moontls")
+  if not ok then
+    io.stderr:write("moontls: cannot load the Lua module (", os.getenv("MOONTLS_BUILD") or "build",
+      "/moontls/core.so with bindings/): run make\n  ", tostring(mod):match("^[^\n]*"), "\n")
+    os.exit(2)
+  end
+  tls, trace, ladder = mod, require "trace", require "ladder"
+end
 
 local ROOT = os.getenv("MOONTLS_ROOT") or "."
 local PKI = ROOT .. "/spec/fixtures/pki/"
@@ -533,6 +543,7 @@ end
 
 local function main(args)
   local cmd = args[1]
+  if cmd == "client" or cmd == "server" or cmd == "run" then load_module() end
   if cmd == "client" then return client(args) end
   if cmd == "server" then return server(args) end
   if cmd == "run" then return run(args) end
