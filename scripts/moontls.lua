@@ -192,7 +192,13 @@ end
 -- has already arrived). Plain Lua has no non-blocking read; this is the portable way.
 local STDIN = { getfd = function() return 0 end, dirty = function() return false end }
 
+local stdin_unbuffered = false
+
 local function read_stdin_available()
+  if not stdin_unbuffered then
+    io.stdin:setvbuf("no")
+    stdin_unbuffered = true
+  end
   local chunk = {}
   for _ = 1, 16384 do
     local c = io.stdin:read(1)
