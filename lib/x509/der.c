@@ -230,11 +230,12 @@ int mt_der_oid(mt_reader *r, mt_slice *oid)
 
 /* ---- time ---- */
 
-static int digits(const uint8_t *s, size_t n)
+/* Decimal value of the n digits at s.p[at] (already checked to be digits). */
+static int digits(mt_slice s, size_t at, size_t n)
 {
     int v = 0;
-    for (size_t i = 0; i < n; i++)
-        v = v * 10 + (s[i] - '0');
+    for (size_t i = at; i < at + n && i < s.len; i++)
+        v = v * 10 + (s.p[i] - '0');
     return v;
 }
 
@@ -282,20 +283,20 @@ int mt_der_time(mt_reader *r, int64_t *t)
     mt_reader tr = *r;
     MT_TRY(mt_der_read(&tr, &e));
     int year;
-    const uint8_t *s = e.body.p;
+    mt_slice s = e.body;
     size_t n = e.body.len;
     /* RFC 5280 4.1.2.5.1: UTCTime is YYMMDDHHMMSSZ; YY >= 50 is 19YY, else 20YY.
      * RFC 5280 4.1.2.5.2: GeneralizedTime is YYYYMMDDHHMMSSZ, no fractional seconds. */
     MT_ENSURE((e.id == MT_DER_UTC_TIME && n == 13) || (e.id == MT_DER_GENERALIZED_TIME && n == 15),
               MT_ERR_DECODE);
-    MT_ENSURE(s[n - 1] == 'Z', MT_ERR_DECODE);
+    MT_ENSURE(s.p[n - 1] == 'Z', MT_ERR_DECODE);
     for (size_t i = 0; i + 1 < n; i++)
-        MT_ENSURE(is_digit(s[i]), MT_ERR_DECODE);
+        MT_ENSURE(is_digit(s.p[i]), MT_ERR_DECODE);
     size_t y = e.id == MT_DER_UTC_TIME ? 2 : 4;
-    year = digits(s, y);
+    year = digits(s, 0, y);
     if (y == 2) year += year >= 50 ? 1900 : 2000;
-    int mon = digits(s + y, 2), day = digits(s + y + 2, 2), hour = digits(s + y + 4, 2);
-    int min = digits(s + y + 6, 2), sec = digits(s + y + 8, 2);
+    int mon = digits(s, y, 2), day = digits(s, y + 2, 2), hour = digits(s, y + 4, 2);
+    int min = digits(s, y + 6, 2), sec = digits(s, y + 8, 2);
     MT_ENSURE(mon >= 1 && mon <= 12, MT_ERR_DECODE);
     int dim = mdays[mon - 1] + (mon == 2 && leap(year));
     MT_ENSURE(day >= 1 && day <= dim, MT_ERR_DECODE);

@@ -236,6 +236,10 @@ int mt_x509_key_from_spki(mt_x509_key *out, const mt_x509_spki *spki)
     switch (spki->alg) {
     case MT_OID_RSA_ENCRYPTION:
     case MT_OID_RSASSA_PSS:
+        /* A peer's key: bound the work one verification can cost. Moduli above 8192 bits
+         * and exponents above 32 bits serve no legitimate certificate. */
+        MT_ENSURE(spki->rsa_n.len <= MT_X509_RSA_MAX_BYTES && spki->rsa_e.len <= 4,
+                  MT_ERR_UNSUPPORTED);
         rc = mt_rsa_import_raw(&out->rsa, spki->rsa_n.p, spki->rsa_n.len, spki->rsa_e.p,
                                spki->rsa_e.len, NULL, 0, NULL, 0, NULL, 0, NULL, 0, NULL, 0, NULL,
                                0);

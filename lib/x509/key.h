@@ -51,7 +51,12 @@ int mt_x509_key_parse_private(mt_x509_key *out, const uint8_t *in, size_t len);
 /* A public key from a "PUBLIC KEY" PEM block or DER SubjectPublicKeyInfo. Same codes;
  * an invalid EC point is MT_ERR_ILLEGAL_PARAM (crypto/ec.h). */
 int mt_x509_key_parse_public(mt_x509_key *out, const uint8_t *in, size_t len);
-/* The public key of a parsed SubjectPublicKeyInfo (a certificate's: &cert->spki). */
+/* Largest RSA modulus accepted from a SubjectPublicKeyInfo, in bytes (8192 bits). */
+#define MT_X509_RSA_MAX_BYTES 1024
+
+/* The public key of a parsed SubjectPublicKeyInfo (a certificate's: &cert->spki). RSA
+ * keys with a modulus above MT_X509_RSA_MAX_BYTES or an exponent above 32 bits are
+ * MT_ERR_UNSUPPORTED (they would let a peer make verification arbitrarily slow). */
 int mt_x509_key_from_spki(mt_x509_key *out, const mt_x509_spki *spki);
 /* Free the inner key (wiped by the crypto layer); the object becomes type NONE. NULL
  * allowed. */
