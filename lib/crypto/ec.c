@@ -6,8 +6,9 @@
  *   ltc_ecc_mulmod) and ECDSA (ecc_sign_hash, ecc_verify_hash_rfc7518); this file does what
  *   1.18 does not: import of a raw private scalar (range-checked, public point computed),
  *   validation of every peer point (04 form, coordinates < p, y^2 = x^3 - 3x + b mod p;
- *   1.18's ecc_ansi_x963_import checks none of this), a strict DER signature parser, and
- *   digest truncation. Math goes through the ltc_mp descriptor, so the same code runs on
+ *   1.18's ecc_ansi_x963_import checks none of this: it accepts
+ *   an off-curve point and coordinates >= p, tried on Debian's 1.18.2), a strict DER signature
+ * parser, and digest truncation. Math goes through the ltc_mp descriptor, so the same code runs on
  *   libtommath or GMP (`make MATH=gmp`).
  * - An mt_ec_key wraps an ecc_key: idx/dp name the curve in ltc_ecc_sets ("ECC-256",
  *   "ECC-384", "ECC-521"), pubkey is affine (z = 1), k is the private scalar (0 for a public
