@@ -3,26 +3,27 @@
  *
  * Notes:
  * - libtomcrypt 1.18 does the scalar multiplications (ltc_mp.ecc_ptmul, i.e.
- *   ltc_ecc_mulmod) and ECDSA (ecc_sign_hash, ecc_verify_hash_rfc7518); this file does what
- *   1.18 does not: import of a raw private scalar (range-checked, public point computed),
- *   validation of every peer point (04 form, coordinates < p, y^2 = x^3 - 3x + b mod p;
- *   1.18's ecc_ansi_x963_import checks none of this: it accepts
- *   an off-curve point and coordinates >= p, tried on Debian's 1.18.2), a strict DER signature
- * parser, and digest truncation. Math goes through the ltc_mp descriptor, so the same code runs on
- *   libtommath or GMP (`make MATH=gmp`).
+ *   ltc_ecc_mulmod) and ECDSA (ecc_sign_hash, ecc_verify_hash_rfc7518). This file does
+ *   what 1.18 does not: import of a raw private scalar (range-checked, public point
+ *   computed), validation of every peer point (04 form, coordinates < p,
+ *   y^2 = x^3 - 3x + b mod p; 1.18's ecc_ansi_x963_import checks none of this: on Debian's
+ *   1.18.2 it accepts an off-curve point and coordinates >= p), a strict DER signature
+ *   parser, and digest truncation. Math goes through the ltc_mp descriptor, so the same
+ *   code runs on libtommath or GMP (`make MATH=gmp`).
  * - An mt_ec_key wraps an ecc_key: idx/dp name the curve in ltc_ecc_sets ("ECC-256",
  *   "ECC-384", "ECC-521"), pubkey is affine (z = 1), k is the private scalar (0 for a public
  *   key). It is never modified after creation.
  * - ECDSA nonce (how to pin it): Debian's 1.18.2 ecc_sign_hash makes two draws of
- *   field_len bytes (32/48/66) each from the PRNG, which is bound to the mt_rng with purpose
+ *   field_len bytes (32/48/66) from the PRNG, which is bound to the mt_rng with purpose
  *   "ecdsa_nonce". The first is the nonce: ecc_make_key_ex reads it big-endian as k and
  *   reduces it mod n when k >= n. The second is a blinding factor b for computing
  *   s = b(e + dr) / (bk) (the "with blinding" of its build settings), drawn again while
- *   b >= n; it does not change (r, s). So an rng that returns k left-padded to field_len bytes,
- * then any field_len bytes, makes the signature use exactly k: the RFC 6979 known-answer tests do
- * this and check that two different second draws give the same signature. If r or s comes out 0,
- *   1.18 draws again. The reduction biases k by < 2^-30 for P-256 / P-384 and < 2^-250 for
- *   P-521 (66 bytes over a 521-bit n gives ~128 preimages per value).
+ *   b >= n; it does not change (r, s). So an rng that returns k left-padded to field_len
+ *   bytes, then any field_len bytes below n, makes the signature use exactly k: the
+ *   RFC 6979 known-answer tests do this and check that two different second draws give
+ *   the same signature. If r or s comes out 0, 1.18 draws again. The reduction biases k
+ *   by < 2^-30 for P-256 / P-384 and < 2^-250 for P-521 (66 bytes over a 521-bit n gives
+ *   ~128 preimages per value).
  * - Digests longer than the order are truncated to its bit length before they reach
  *   libtomcrypt (FIPS 186-4 6.4, RFC 6979 2.3.2 bits2int): the leftmost 256 / 384 bits.
  *   P-521's 521-bit n is longer than any digest we sign, so it never truncates.
