@@ -11,7 +11,9 @@
  *   infinity (RFC 8446 4.2.8.2, NIST SP 800-56A 5.6.2.3); an invalid point returns
  *   MT_ERR_ILLEGAL_PARAM (the alert TLS sends for it).
  * - ECDSA nonces come from the mt_rng with purpose "ecdsa_nonce", so a pinned rng
- *   reproduces a signature (RFC 6979's k values make known-answer tests possible).
+ *   reproduces a signature (RFC 6979's k values make known-answer tests possible). A
+ *   signature takes two draws of field_len bytes: k (big-endian), then a blinding factor
+ *   that does not change the result (details in ec.c).
  */
 #ifndef MT_CRYPTO_EC_H
 #define MT_CRYPTO_EC_H
