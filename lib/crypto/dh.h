@@ -25,7 +25,12 @@ typedef struct mt_dh_key mt_dh_key;
 /* Prime and generator of an RFC 7919 group (static storage), or MT_ERR_BAD_PARAM. */
 int mt_dh_group(int group, const uint8_t **p, size_t *p_len, const uint8_t **g, size_t *g_len);
 /* Generate a key pair in a named group or in explicit (p, g). Explicit groups are checked
- * for sanity (p odd, p_len >= min_p_bytes, 1 < g < p-1). */
+ * for sanity (p odd, p_len >= min_p_bytes, 1 < g < p-1). Leading zero bytes of p and g are
+ * ignored. Errors: p shorter than min_p_bytes -> MT_ERR_SENT(INSUFFICIENT_SECURITY); p even
+ * or g out of range -> MT_ERR_ILLEGAL_PARAM; p over 16384 bits -> MT_ERR_LIMIT; an rng that
+ * fails or never yields a usable exponent -> its error or MT_ERR_CRYPTO. Exponents: RFC 7919
+ * appendix A short ones for named groups (also when explicit p, g equal one), bits(p) - 1
+ * otherwise; purpose "key_share". */
 int mt_dh_generate_named(mt_dh_key **out, int group, const mt_rng *rng);
 int mt_dh_generate(mt_dh_key **out, const uint8_t *p, size_t p_len, const uint8_t *g,
                    size_t g_len, size_t min_p_bytes, const mt_rng *rng);
