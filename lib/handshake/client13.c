@@ -344,12 +344,12 @@ static int st_client_hello_2(mt_conn *c, mt_slice msg)
 {
     client13 *hs = HS(c);
     if (hs->retry_group && hs->n_shares == 0) MT_TRY(add_share(c, hs->retry_group));
+    c->wr.record_version = MT_TLS12; /* RFC 8446 5.1: 0x0301 only on the first hello */
     /* RFC 8446 D.4: in compatibility mode the CCS precedes the second ClientHello. */
     if (c->cfg->compat && !hs->ccs_sent) {
         MT_TRY(mt_eng_send(c, MT_CT_CHANGE_CIPHER_SPEC, (const uint8_t *)"\1", 1));
         hs->ccs_sent = 1;
     }
-    c->wr.record_version = MT_TLS12;
     MT_TRY(send_client_hello(c));
     mt_eng_goto(c, S_WAIT_SH_2);
     return 0;
@@ -636,6 +636,8 @@ static int st_wait_finished(mt_conn *c, mt_slice msg)
 static int st_send_ccs(mt_conn *c, mt_slice msg)
 {
     client13 *hs = HS(c);
+    /* RFC 8446 5.1: only an initial ClientHello may carry record version 0x0301. */
+    c->wr.record_version = MT_TLS12;
     /* RFC 8446 D.4: the dummy CCS goes right before our second flight. */
     if (c->cfg->compat && !hs->ccs_sent) {
         MT_TRY(mt_eng_send(c, MT_CT_CHANGE_CIPHER_SPEC, (const uint8_t *)"\1", 1));

@@ -294,8 +294,45 @@ static void test_no_common_suite(void)
     mt_config_unref(scfg);
 }
 
+/* RFC 8446 5.1: legacy_record_version 0x0301 only on an initial ClientHello; every
+ * other record, the compatibility CCS included, carries 0x0303 (OpenSSL refuses others). */
+static void test_record_versions(void)
+{
+    mt_config *scfg = server_cfg("leaf-p256");
+    mt_config *ccfg = client_cfg();
+    mt_conn *cc = mt_conn_new(ccfg), *sc = mt_conn_new(scfg);
+    int records = 0, bad = 0, ccs = 0;
+    for (int round = 0; round < 16; round++) {
+        mt_conn_run(cc);
+        mt_conn_run(sc);
+        const uint8_t *p;
+        size_t n = mt_conn_output(cc, &p);
+        for (size_t off = 0; off + 5 <= n; off += 5 + (size_t)(p[off + 3] << 8 | p[off + 4])) {
+            unsigned version = (unsigned)(p[off + 1] << 8 | p[off + 2]);
+            if (p[off] == 20) ccs++;
+            if (records > 0 && version != 0x0303) bad++;
+            records++;
+        }
+        if (n) mt_conn_feed(sc, p, n);
+        mt_conn_output_consume(cc, n);
+        size_t m = mt_conn_output(sc, &p);
+        if (m) mt_conn_feed(cc, p, m);
+        mt_conn_output_consume(sc, m);
+        if (!n && !m) break;
+    }
+    CHECK(mt_conn_want(cc) & MT_WANT_DONE);
+    CHECK_EQ(ccs, 1);
+    CHECK(records >= 3);
+    CHECK_EQ(bad, 0);
+    mt_conn_free(cc);
+    mt_conn_free(sc);
+    mt_config_unref(ccfg);
+    mt_config_unref(scfg);
+}
+
 int main(void)
 {
+    RUN(test_record_versions);
     RUN(test_matrix);
     RUN(test_hrr);
     RUN(test_key_update_and_close);
