@@ -129,7 +129,10 @@ int mt_cbc_mac_ct(const mt_hmac_ctx *key, const uint8_t *hdr, const uint8_t *dat
     const size_t len = TLS_HDR_LEN + data_len; /* secret */
     const size_t len_max = TLS_HDR_LEN + max_len;
     const size_t len_min = TLS_HDR_LEN + (max_len > MAX_PAD ? max_len - MAX_PAD : 0);
-    const size_t final_blk = (len + lf) / bs; /* secret: block holding the length field */
+    /* A shift, not a division, on the secret length: division time may depend on the
+     * operands, and clang guards 64-bit divisions with a branch on their size. */
+    const unsigned bs_log2 = bs == 128 ? 7 : 6;
+    const size_t final_blk = (len + lf) >> bs_log2; /* secret: block holding the length */
     const size_t last_blk = (len_max + lf) / bs;
     const size_t pub_blks = len_min / bs;
     /* The MAC covers seq_num || type || version || length of the content (RFC 5246 6.2.3.1). */
