@@ -68,14 +68,16 @@ size_t mt_cbc_max_overhead(const mt_cbc *c);
  * pad_extra adds that many extra 16-byte blocks of padding (0..15 total padding blocks
  * within the 255-byte limit; a script knob). The fragment (IV if explicit, ciphertext,
  * MAC for etm) is written to out, which must hold len + mt_cbc_max_overhead(c) bytes;
- * *out_len gets its length. */
+ * *out_len gets its length. out may equal in (the plaintext is moved behind the IV). */
 int mt_cbc_seal(mt_cbc *c, const uint8_t *hdr, const uint8_t *in, size_t len,
                 const uint8_t *explicit_iv, unsigned pad_extra, uint8_t *out, size_t *out_len);
 /* Unprotect one record fragment `in` (len bytes) with the same 13-byte `hdr` shape (its
  * length field is ignored and recomputed). Writes the plaintext to out (at most len bytes)
  * and its length to *out_len. Returns MT_ERR_BAD_MAC for any padding or MAC failure, in
  * constant time with respect to the padding and MAC contents, or MT_ERR_DECODE when len
- * is not a valid CBC length (public information: no oracle). */
+ * is not a valid CBC length (public information: no oracle). out may equal in; on
+ * MT_ERR_BAD_MAC the decrypted bytes in out are wiped. With TLS 1.0 chaining, seal and
+ * open (once the length is valid) carry the last ciphertext block over as the next IV. */
 int mt_cbc_open(mt_cbc *c, const uint8_t *hdr, const uint8_t *in, size_t len, uint8_t *out,
                 size_t *out_len);
 
