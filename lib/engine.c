@@ -24,8 +24,8 @@ static int interested(const mt_conn *c, mt_hook h)
 static void ev_reset(mt_conn *c)
 {
     c->ev_state = MT_EV_NONE;
-    mt_buf_reset(&c->ev_data);
-    mt_buf_reset(&c->ev_repl);
+    mt_buf_free(&c->ev_data);
+    mt_buf_free(&c->ev_repl);
     c->ev_nrepl = 0;
     c->ev_replaced = 0;
     c->ev_set_record = 0;
@@ -500,6 +500,7 @@ static int in_pump(mt_conn *c)
         if (rc == 0 && c->in_rec.payload.p != c->plain.data)
             rc = mt_buf_set(&c->plain, c->in_rec.payload.p, c->in_rec.payload.len);
         mt_buf_consume(&c->in, used);
+        if (c->in.len == 0) mt_buf_free(&c->in); /* idle connections hold no input buffer */
         if (rc)
             return mt_eng_fail(c, rc, "record (type %u, epoch %u)", rec.outer_type, c->rd.epoch);
         c->in_rec.payload = mt_buf_slice(&c->plain);
@@ -566,6 +567,7 @@ static int in_pump(mt_conn *c)
         if (rc == MT_ERR_WANT_INPUT) {
             c->in_stage = 0;
             mt_buf_free(&c->plain);
+            mt_buf_free(&c->cur_msg);
             return 0;
         }
         if (rc) return mt_eng_fail(c, rc, "handshake message header");
@@ -743,6 +745,18 @@ int mt_conn_close(mt_conn *c)
 /* ---------------------------------------------------------------------------------
  * Helpers for the state machines
  * --------------------------------------------------------------------------------- */
+
+void mt_eng_handshake_done(mt_conn *c)
+{
+    c->handshake_done = 1;
+    /* Release what only the handshake needed: the transcript and the state machine's
+     * data (key shares, the peer's chain, the decoded hello). An idle connection keeps
+     * its record keys and the key schedule's traffic secrets (KeyUpdate, exporters). */
+    mt_transcript_free(&c->tr);
+    if (c->hs_free) c->hs_free(c->hs);
+    c->hs = NULL;
+    c->hs_free = NULL;
+}
 
 void mt_eng_goto(mt_conn *c, int next)
 {

@@ -196,6 +196,9 @@ int mt_eng_send_hs(mt_conn *c, uint8_t type, const uint8_t *body, size_t n);
 int mt_eng_set_write_keys(mt_conn *c, const mt_rec_keys *k);
 /* Install read keys now; RFC 8446 5.1: no handshake message may span the change. */
 int mt_eng_set_read_keys(mt_conn *c, const mt_rec_keys *k);
+/* The handshake is complete: mark it and release handshake-only memory (the state
+ * machine's c->hs among it: post-handshake handlers must not use it). */
+void mt_eng_handshake_done(mt_conn *c);
 /* Move to state `next` of the current table (emits a state event). */
 void mt_eng_goto(mt_conn *c, int next);
 /* Switch state machine table (e.g. after version negotiation) and enter its state. */

@@ -691,8 +691,8 @@ static int st_done(mt_conn *c, mt_slice msg)
     MT_TRY(mt_ks13_resumption(&c->ks, h));
     mt_ks13_forget(&c->ks, MT_KS13_CLIENT_HANDSHAKE_TRAFFIC);
     mt_ks13_forget(&c->ks, MT_KS13_SERVER_HANDSHAKE_TRAFFIC);
-    c->handshake_done = 1;
     mt_eng_goto(c, S_CONNECTED);
+    mt_eng_handshake_done(c);
     return 0;
 }
 
@@ -703,7 +703,7 @@ static int st_done(mt_conn *c, mt_slice msg)
 static int st_connected(mt_conn *c, mt_slice msg)
 {
     mt_hs_msg *m = NULL;
-    MT_TRY(mt_tls13_decode(c, msg, MT_HS_SIDE_SERVER, HS(c)->ch, &m));
+    MT_TRY(mt_tls13_decode(c, msg, MT_HS_SIDE_SERVER, NULL, &m));
     int rc = 0;
     if (msg.p[0] == MT_HS_NEW_SESSION_TICKET) {
         /* Tickets are decoded and validated; resumption comes with its own issue. */
@@ -714,7 +714,7 @@ static int st_connected(mt_conn *c, mt_slice msg)
         if (req > 1)
             rc =
                 mt_eng_fail(c, MT_ERR_ILLEGAL_PARAM, "KeyUpdate.request_update: %u", (unsigned)req);
-        if (rc == 0) rc = mt_tls13_peer_key_update(c, HS(c)->suite, (int)req);
+        if (rc == 0) rc = mt_tls13_peer_key_update(c, mt_tls13_suite(c->suite), (int)req);
     }
     mt_hs_msg_free(m);
     return rc;

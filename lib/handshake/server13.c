@@ -574,8 +574,8 @@ static int st_wait_finished(mt_conn *c, mt_slice msg)
     MT_TRY(mt_ks13_resumption(&c->ks, h));
     mt_ks13_forget(&c->ks, MT_KS13_CLIENT_HANDSHAKE_TRAFFIC);
     mt_ks13_forget(&c->ks, MT_KS13_SERVER_HANDSHAKE_TRAFFIC);
-    c->handshake_done = 1;
     mt_eng_goto(c, S_CONNECTED);
+    mt_eng_handshake_done(c);
     return 0;
 }
 
@@ -588,7 +588,7 @@ static int st_connected(mt_conn *c, mt_slice msg)
     /* RFC 8446 4.6.3: request_update other than 0 or 1: illegal_parameter. */
     if (req > 1)
         return mt_eng_fail(c, MT_ERR_ILLEGAL_PARAM, "KeyUpdate.request_update: %u", (unsigned)req);
-    return mt_tls13_peer_key_update(c, HS(c)->suite, (int)req);
+    return mt_tls13_peer_key_update(c, mt_tls13_suite(c->suite), (int)req);
 }
 
 static const uint8_t acc_ch[] = {MT_HS_CLIENT_HELLO, 255};
