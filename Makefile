@@ -165,3 +165,18 @@ $(BUILD)/fuzz/make_corpus: spec/fuzz/make_corpus.c spec/fuzz/engine_common.h $(B
 fuzz-corpus: $(BUILD)/fuzz/make_corpus
 	$(BUILD)/fuzz/make_corpus
 .PHONY: fuzz-corpus
+
+# `make bench`: handshakes, bulk and idle memory next to OpenSSL (spec/bench/bench.sh).
+BENCH_WRAP := mt_x25519 mt_x25519_base mt_ecdsa_sign mt_ecdsa_verify mt_rsa_sign_pss \
+  mt_rsa_sign_pkcs1 mt_rsa_verify_pss mt_rsa_verify_pkcs1 mt_ecdh mt_ec_generate mt_hmac \
+  mt_hmac_final mt_hash_update mt_hash mt_hash_final mt_hash_peek mt_hkdf_extract \
+  mt_hkdf_expand_label mt_derive_secret
+$(BUILD)/bench/bench_engine: spec/bench/bench_engine.c spec/bench/bench_common.h $(BUILD)/libmoontls.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -o $@ $< $(BUILD)/libmoontls.a $(LIBS) $(foreach f,$(BENCH_WRAP),-Xlinker --wrap=$(f))
+$(BUILD)/bench/bench_server $(BUILD)/bench/bench_client: $(BUILD)/bench/%: spec/bench/%.c spec/bench/bench_common.h $(BUILD)/libmoontls.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -o $@ $< $(BUILD)/libmoontls.a $(LIBS)
+bench: all $(BUILD)/bench/bench_crypto $(BUILD)/bench/bench_server $(BUILD)/bench/bench_client \
+       $(BUILD)/bench/bench_engine
+	@bash spec/bench/bench.sh $(BUILD)

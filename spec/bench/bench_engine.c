@@ -1,0 +1,444 @@
+/*
+ * bench_engine.c - in-memory measurements of the whole engine for `make bench`:
+ *
+ *   bench_engine bulk SUITE MB          CPU per MB through an in-memory pair vs raw AEAD
+ *   bench_engine idle N                 heap and RSS per idle server connection
+ *   bench_engine ceiling CRYPTO.txt     crypto cost of one handshake, per side
+ *
+ * Notes:
+ * - bulk: the client writes MB megabytes in 16 KiB writes; the server opens and reads
+ *   them. One direction, so each byte is sealed once (client) and opened once (server);
+ *   the CPU of both engines is counted. The raw baseline seals and opens the same
+ *   records (16385-byte TLS 1.3 inner plaintext, 5-byte AAD) with lib/crypto/ directly,
+ *   in the same process, right after. Output: "bulk SUITE engine_us_per_mb X
+ *   raw_us_per_mb Y seal_us_per_mb S open_us_per_mb O client_us_per_mb C
+ *   server_us_per_mb V".
+ * - idle: N server connections complete a handshake with an in-memory client that is
+ *   freed at once; the server connections stay. Heap is mallinfo2().uordblks, RSS is
+ *   /proc/self/statm; both as deltas over the N connections. It also prints what one
+ *   idle connection still holds (struct size and buffer capacities) - it includes the
+ *   internal engine.h for that, which only a diagnostic may do.
+ * - ceiling: every crypto primitive the engine calls is counted through the linker
+ *   (-Wl,--wrap, see the Makefile's bench target) while one in-memory handshake runs,
+ *   attributed to the side whose engine made the call; the counts times the per-
+ *   operation costs that bench_crypto measured (CRYPTO.txt: "name us MB/s" lines) give
+ *   the crypto ceiling. HMACs (HKDF-Extract, each HKDF-Expand block, Finished) count as
+ *   one hkdf-expand-label each; transcript hashing counts bytes at bench_crypto's
+ *   SHA-256 rate plus one block per digest taken. Hashing inside a signature operation
+ *   is not counted twice. It also prints the engine's in-memory CPU per side (no
+ *   sockets) and the CPU spent inside the wrapped primitives and HKDF calls during it
+ *   (clock_gettime around each outermost call, its own cost calibrated out), so
+ *   in-memory total minus that is the engine's own overhead, without bench_crypto's
+ *   run-to-run noise. Key imports (peer point validation, RSA key set-up) are not
+ *   wrapped: they count as overhead.
+ */
+#define _GNU_SOURCE
+#include "bench_common.h"
+
+#include "../../lib/crypto/cipher.h"
+#include "../../lib/crypto/ec.h"
+#include "../../lib/crypto/hash.h"
+#include "../../lib/crypto/rsa.h"
+#include "../../lib/engine.h"
+
+#include <malloc.h>
+
+#define PKI "spec/fixtures/pki/"
+
+/* ---------------------------------------------------------------- counting wraps */
+
+enum { C_X25519, C_P256_SIGN, C_P384_SIGN, C_P256_VERIFY, C_P384_VERIFY, C_P521_VERIFY,
+       C_RSA_SIGN_PSS, C_RSA_SIGN_PKCS1, C_RSA_VERIFY, C_HMAC, C_HASH_BYTES, C_HASH_DIGESTS,
+       C_ECDH, C_EC_KEYGEN, C_N };
+static const char *const c_names[C_N] = {
+    "x25519", "ecdsa-p256-sign", "ecdsa-p384-sign", "ecdsa-p256-verify", "ecdsa-p384-verify",
+    "ecdsa-p521-verify", "rsa2048-sign-pss", "rsa2048-sign-pkcs1", "rsa2048-verify",
+    "hkdf-expand-label", "sha256-bytes", "sha256-digests", "ecdh", "ec-keygen"};
+static long counts[2][C_N]; /* [side][counter]; side 0 client, 1 server */
+static int side, in_sig;
+/* CPU spent inside the outermost counted crypto calls, per side, and how many such
+ * calls were timed (each timing costs a clock_gettime pair, calibrated at start). */
+static double crypto_ns[2], timed_calls[2], clock_pair_ns;
+
+static double cpu_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+/* sig = 1 for public-key operations: hashing inside them is part of their cost and is
+ * not counted again. Only the outermost wrapped call is timed. */
+static int in_any;
+#define WRAP_(sig, ret, name, params, args, body)                                             \
+    ret __real_##name params;                                                                 \
+    ret __wrap_##name params;                                                                 \
+    ret __wrap_##name params                                                                  \
+    {                                                                                         \
+        body;                                                                                 \
+        int outer_ = in_any++ == 0, s_ = side;                                                \
+        in_sig += sig;                                                                        \
+        double t0_ = outer_ ? cpu_ns() : 0;                                                   \
+        ret r_ = __real_##name args;                                                          \
+        if (outer_) {                                                                         \
+            crypto_ns[s_] += cpu_ns() - t0_;                                                  \
+            timed_calls[s_]++;                                                                \
+        }                                                                                     \
+        in_sig -= sig;                                                                        \
+        in_any--;                                                                             \
+        return r_;                                                                            \
+    }
+#define WRAP(...) WRAP_(1, __VA_ARGS__)
+#define WRAP_H(...) WRAP_(0, __VA_ARGS__)
+
+/* HKDF entry points: timed as crypto, counted through the HMACs inside them. */
+WRAP_H(int, mt_hkdf_extract,
+       (mt_hash_id h, const uint8_t *salt, size_t sl, const uint8_t *ikm, size_t il,
+        uint8_t *prk),
+       (h, salt, sl, ikm, il, prk), (void)0)
+WRAP_H(int, mt_hkdf_expand_label,
+       (mt_hash_id h, const uint8_t *secret, const uint8_t *label, size_t ll,
+        const uint8_t *ctx, size_t cl, uint8_t *out, size_t ol),
+       (h, secret, label, ll, ctx, cl, out, ol), (void)0)
+WRAP_H(int, mt_derive_secret,
+       (mt_hash_id h, const uint8_t *secret, const char *label, const uint8_t *th,
+        uint8_t *out),
+       (h, secret, label, th, out), (void)0)
+
+WRAP(int, mt_x25519, (uint8_t out[32], const uint8_t s[32], const uint8_t u[32]), (out, s, u),
+     counts[side][C_X25519]++)
+WRAP(int, mt_x25519_base, (uint8_t out[32], const uint8_t s[32]), (out, s),
+     counts[side][C_X25519]++)
+WRAP(int, mt_ecdsa_sign,
+     (const mt_ec_key *k, const uint8_t *d, size_t dl, const mt_rng *rng, uint8_t *sig,
+      size_t *sl),
+     (k, d, dl, rng, sig, sl),
+     counts[side][mt_ec_curve(k) == MT_EC_P256 ? C_P256_SIGN : C_P384_SIGN]++)
+WRAP(int, mt_ecdsa_verify,
+     (const mt_ec_key *k, const uint8_t *d, size_t dl, const uint8_t *sig, size_t sl),
+     (k, d, dl, sig, sl),
+     counts[side][mt_ec_curve(k) == MT_EC_P256   ? C_P256_VERIFY
+                  : mt_ec_curve(k) == MT_EC_P384 ? C_P384_VERIFY
+                                                 : C_P521_VERIFY]++)
+WRAP(int, mt_rsa_sign_pss,
+     (const mt_rsa_key *k, mt_hash_id h, const uint8_t *d, size_t dl, size_t salt,
+      const mt_rng *rng, uint8_t *sig, size_t *sl),
+     (k, h, d, dl, salt, rng, sig, sl), counts[side][C_RSA_SIGN_PSS]++)
+WRAP(int, mt_rsa_sign_pkcs1,
+     (const mt_rsa_key *k, mt_hash_id h, const uint8_t *d, size_t dl, const mt_rng *rng,
+      uint8_t *sig, size_t *sl),
+     (k, h, d, dl, rng, sig, sl), counts[side][C_RSA_SIGN_PKCS1]++)
+WRAP(int, mt_rsa_verify_pss,
+     (const mt_rsa_key *k, mt_hash_id h, const uint8_t *d, size_t dl, size_t salt,
+      const uint8_t *sig, size_t sl),
+     (k, h, d, dl, salt, sig, sl), counts[side][C_RSA_VERIFY]++)
+WRAP(int, mt_rsa_verify_pkcs1,
+     (const mt_rsa_key *k, mt_hash_id h, const uint8_t *d, size_t dl, const uint8_t *sig,
+      size_t sl),
+     (k, h, d, dl, sig, sl), counts[side][C_RSA_VERIFY]++)
+WRAP(int, mt_ecdh,
+     (const mt_ec_key *k, const uint8_t *p, size_t pl, uint8_t *out, size_t *ol),
+     (k, p, pl, out, ol), counts[side][C_ECDH]++)
+WRAP(int, mt_ec_generate, (mt_ec_key * *out, int curve, const mt_rng *rng, const char *purpose),
+     (out, curve, rng, purpose), counts[side][C_EC_KEYGEN]++)
+WRAP_H(int, mt_hmac,
+     (mt_hash_id id, const uint8_t *key, size_t kl, const void *data, size_t len,
+      uint8_t *out),
+     (id, key, kl, data, len, out), if (!in_sig) counts[side][C_HMAC]++)
+WRAP_H(int, mt_hmac_final, (mt_hmac_ctx * ctx, uint8_t *out), (ctx, out),
+     if (!in_sig) counts[side][C_HMAC]++)
+WRAP_H(int, mt_hash_update, (mt_hash_ctx * ctx, const void *data, size_t len), (ctx, data, len),
+     if (!in_sig) counts[side][C_HASH_BYTES] += (long)len)
+WRAP_H(int, mt_hash, (mt_hash_id id, const void *data, size_t len, uint8_t *out),
+     (id, data, len, out), if (!in_sig) {
+         counts[side][C_HASH_BYTES] += (long)len;
+         counts[side][C_HASH_DIGESTS]++;
+     })
+WRAP_H(int, mt_hash_final, (mt_hash_ctx * ctx, uint8_t *out), (ctx, out),
+     if (!in_sig) counts[side][C_HASH_DIGESTS]++)
+WRAP_H(int, mt_hash_peek, (const mt_hash_ctx *ctx, uint8_t *out), (ctx, out),
+     if (!in_sig) counts[side][C_HASH_DIGESTS]++)
+
+/* ---------------------------------------------------------------- in-memory pair */
+
+static double side_ns[2];
+
+static void drain_events(mt_conn *c)
+{
+    while (mt_conn_want(c) & MT_WANT_EVENT) {
+        mt_conn_event_done(c, 0);
+        mt_conn_run(c);
+    }
+}
+
+/* Run side s and move its output to the other side. Returns bytes moved. */
+static size_t step(mt_conn *conns[2], int s)
+{
+    double t0 = cpu_ns();
+    side = s;
+    mt_conn_run(conns[s]);
+    drain_events(conns[s]);
+    const uint8_t *p;
+    size_t n = mt_conn_output(conns[s], &p);
+    side_ns[s] += cpu_ns() - t0;
+    if (n) {
+        t0 = cpu_ns();
+        side = 1 - s;
+        mt_conn_feed(conns[1 - s], p, n);
+        side_ns[1 - s] += cpu_ns() - t0;
+        t0 = cpu_ns();
+        mt_conn_output_consume(conns[s], n);
+        side_ns[s] += cpu_ns() - t0;
+    }
+    return n;
+}
+
+static int pump(mt_conn *conns[2])
+{
+    for (int i = 0; i < 64; i++) {
+        size_t a = step(conns, 0), b = step(conns, 1);
+        if (!a && !b) break;
+    }
+    return (mt_conn_want(conns[0]) & MT_WANT_DONE) && (mt_conn_want(conns[1]) & MT_WANT_DONE);
+}
+
+static int handshake(mt_config *ccfg, mt_config *scfg, mt_conn *conns[2])
+{
+    conns[0] = mt_conn_new(ccfg);
+    conns[1] = mt_conn_new(scfg);
+    if (!conns[0] || !conns[1]) die("mt_conn_new", MT_ERR_NO_MEMORY);
+    if (!pump(conns)) {
+        const char *w0, *w1;
+        int e0 = mt_conn_error(conns[0], &w0), e1 = mt_conn_error(conns[1], &w1);
+        fprintf(stderr, "bench_engine: handshake failed: client 0x%x (%s), server 0x%x (%s)\n",
+                e0, w0 ? w0 : "", e1, w1 ? w1 : "");
+        exit(1);
+    }
+    return 1;
+}
+
+/* ---------------------------------------------------------------- bulk */
+
+static int cmd_bulk(const char *suite_name, double mb)
+{
+    uint16_t suite = parse_suite(suite_name);
+    mt_aead_id aid = suite == 0x1303   ? MT_AEAD_CHACHA20_POLY1305
+                     : suite == 0x1302 ? MT_AEAD_AES256_GCM
+                                       : MT_AEAD_AES128_GCM;
+    mt_config *scfg = server_config(PKI "leaf-p256.chain.pem", PKI "leaf-p256.key", 0x001d, suite);
+    mt_config *ccfg = client_config(NULL, "localhost", 0x001d, suite, 0);
+    mt_conn *conns[2];
+    handshake(ccfg, scfg, conns);
+
+    enum { CHUNK = 16384 };
+    static uint8_t chunk[CHUNK], sink[CHUNK + 64];
+    memset(chunk, 0x5a, sizeof chunk);
+    long writes = (long)(mb * 1048576.0 / CHUNK);
+    size_t got = 0;
+    side_ns[0] = side_ns[1] = 0;
+    double t0 = cpu_self();
+    for (long i = 0; i < writes; i++) {
+        double a = cpu_ns();
+        side = 0;
+        int rc = mt_conn_write(conns[0], chunk, CHUNK);
+        if (rc) die("mt_conn_write", rc);
+        side_ns[0] += cpu_ns() - a;
+        step(conns, 0);
+        a = cpu_ns();
+        side = 1;
+        mt_conn_run(conns[1]);
+        while (mt_conn_want(conns[1]) & MT_WANT_READ) {
+            size_t n = 0;
+            mt_conn_read(conns[1], sink, sizeof sink, &n);
+            if (!n) break;
+            got += n;
+        }
+        side_ns[1] += cpu_ns() - a;
+    }
+    double engine = cpu_self() - t0;
+    if (got != (size_t)writes * CHUNK) {
+        fprintf(stderr, "bench_engine: bulk moved %zu of %zu bytes\n", got,
+                (size_t)writes * CHUNK);
+        return 1;
+    }
+    mt_conn_free(conns[0]);
+    mt_conn_free(conns[1]);
+
+    /* Raw AEAD over the same records: seal 16385 bytes (data + inner type), open them. */
+    mt_aead *a;
+    uint8_t key[32] = {7}, nonce[12] = {1}, aad[5] = {23, 3, 3, 0x40, 0x11};
+    static uint8_t rec[CHUNK + 1 + 16], plain[CHUNK + 1];
+    int rc = mt_aead_new(&a, aid, key);
+    if (rc) die("mt_aead_new", rc);
+    memcpy(plain, chunk, CHUNK);
+    plain[CHUNK] = 23;
+    double seal = 0, open = 0;
+    for (long i = 0; i < writes; i++) {
+        nonce[11] = (uint8_t)i;
+        double s0 = cpu_ns();
+        if ((rc = mt_aead_seal(a, nonce, aad, 5, plain, CHUNK + 1, rec))) die("seal", rc);
+        double s1 = cpu_ns();
+        if ((rc = mt_aead_open(a, nonce, aad, 5, rec, CHUNK + 1 + 16, sink))) die("open", rc);
+        double s2 = cpu_ns();
+        seal += s1 - s0;
+        open += s2 - s1;
+    }
+    mt_aead_free(a);
+    double mbs = (double)writes * CHUNK / 1048576.0;
+    printf("bulk %s engine_us_per_mb %.1f raw_us_per_mb %.1f seal_us_per_mb %.1f "
+           "open_us_per_mb %.1f client_us_per_mb %.1f server_us_per_mb %.1f mb %.0f\n",
+           suite_name, engine * 1e6 / mbs, (seal + open) / 1e3 / mbs, seal / 1e3 / mbs,
+           open / 1e3 / mbs, side_ns[0] / 1e3 / mbs, side_ns[1] / 1e3 / mbs, mbs);
+    mt_config_unref(ccfg);
+    mt_config_unref(scfg);
+    return 0;
+}
+
+/* ---------------------------------------------------------------- idle memory */
+
+static long rss_bytes(void)
+{
+    long size = 0, resident = 0;
+    FILE *f = fopen("/proc/self/statm", "r");
+    if (!f || fscanf(f, "%ld %ld", &size, &resident) != 2) resident = 0;
+    if (f) fclose(f);
+    return resident * sysconf(_SC_PAGESIZE);
+}
+
+static size_t cap(const mt_buf *b) { return b->data ? malloc_usable_size(b->data) : 0; }
+
+static int cmd_idle(long n)
+{
+    mt_config *scfg = server_config(PKI "leaf-p256.chain.pem", PKI "leaf-p256.key", 0x001d, 0);
+    mt_config *ccfg = client_config(NULL, "localhost", 0x001d, 0, 0);
+    mt_conn **srv = calloc((size_t)n, sizeof *srv);
+    /* One handshake first, so lazily built config state and libtomcrypt tables exist
+     * before the baseline. */
+    mt_conn *warm[2];
+    handshake(ccfg, scfg, warm);
+    mt_conn_free(warm[0]);
+    mt_conn_free(warm[1]);
+    malloc_trim(0);
+    struct mallinfo2 m0 = mallinfo2();
+    long r0 = rss_bytes();
+    for (long i = 0; i < n; i++) {
+        mt_conn *conns[2];
+        handshake(ccfg, scfg, conns);
+        mt_conn_free(conns[0]); /* the client side is freed; the server stays */
+        const uint8_t *p;
+        size_t left = mt_conn_output(conns[1], &p);
+        if (left) mt_conn_output_consume(conns[1], left);
+        srv[i] = conns[1];
+    }
+    struct mallinfo2 m1 = mallinfo2();
+    long r1 = rss_bytes();
+    printf("idle n %ld heap_per_conn %.0f rss_per_conn %.0f\n", n,
+           (double)(m1.uordblks - m0.uordblks) / (double)n, (double)(r1 - r0) / (double)n);
+
+    /* What one idle connection holds. */
+    mt_conn *c = srv[n - 1];
+    printf("idle_detail struct_mt_conn %zu usable %zu in %zu plain %zu app_in %zu cur_msg %zu "
+           "in_raw %zu coalesce %zu rec_scratch %zu out %zu ev_data %zu ev_repl %zu "
+           "transcript_raw %zu reasm %zu hs %zu rd_aead %d wr_aead %d\n",
+           sizeof(struct mt_conn), malloc_usable_size(c), cap(&c->in), cap(&c->plain),
+           cap(&c->app_in), cap(&c->cur_msg), cap(&c->in_raw), cap(&c->coalesce),
+           cap(&c->rec_scratch), cap(&c->out), cap(&c->ev_data), cap(&c->ev_repl),
+           cap(&c->tr.raw), cap(&c->reasm.buf), c->hs ? malloc_usable_size(c->hs) : 0,
+           c->rd.aead != NULL, c->wr.aead != NULL);
+    for (long i = 0; i < n; i++)
+        mt_conn_free(srv[i]);
+    free(srv);
+    mt_config_unref(ccfg);
+    mt_config_unref(scfg);
+    return 0;
+}
+
+/* ---------------------------------------------------------------- ceiling */
+
+static double crypto_us[C_N];
+
+static void load_crypto(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        fprintf(stderr, "bench_engine: cannot open %s\n", path);
+        exit(2);
+    }
+    char name[64];
+    double us, mbs;
+    while (fscanf(f, "%63s %lf %lf", name, &us, &mbs) == 3) {
+        for (int i = 0; i < C_N; i++)
+            if (!strcmp(name, c_names[i])) crypto_us[i] = us;
+        if (!strcmp(name, "sha256")) {
+            crypto_us[C_HASH_BYTES] = us / 16384.0;
+            crypto_us[C_HASH_DIGESTS] = us / 16384.0 * 128; /* padding block + overhead */
+        }
+        if (!strcmp(name, "ecdh-p256")) crypto_us[C_ECDH] = us;
+        if (!strcmp(name, "rsa2048-verify")) crypto_us[C_RSA_VERIFY] = us;
+    }
+    fclose(f);
+}
+
+static void ceiling_for(const char *label, const char *stem, int reps)
+{
+    char chain[128], key[128];
+    snprintf(chain, sizeof chain, PKI "%s.chain.pem", stem);
+    snprintf(key, sizeof key, PKI "%s.key", stem);
+    mt_config *scfg = server_config(chain, key, 0x001d, 0x1301);
+    mt_config *ccfg = client_config(PKI "ca-bundle.pem", "localhost", 0x001d, 0x1301, 1);
+    mt_conn *conns[2];
+    handshake(ccfg, scfg, conns); /* warm-up */
+    mt_conn_free(conns[0]);
+    mt_conn_free(conns[1]);
+    memset(counts, 0, sizeof counts);
+    side_ns[0] = side_ns[1] = 0;
+    crypto_ns[0] = crypto_ns[1] = timed_calls[0] = timed_calls[1] = 0;
+    for (int r = 0; r < reps; r++) {
+        handshake(ccfg, scfg, conns);
+        mt_conn_close(conns[0]); /* the close_notify both real clients send */
+        pump(conns);
+        mt_conn_free(conns[0]);
+        mt_conn_free(conns[1]);
+    }
+    for (int s = 0; s < 2; s++) {
+        double total = 0;
+        char detail[1024] = "";
+        size_t off = 0;
+        for (int i = 0; i < C_N; i++) {
+            if (!counts[s][i]) continue;
+            double each = counts[s][i] / (double)reps;
+            double us = each * crypto_us[i];
+            total += us;
+            off += (size_t)snprintf(detail + off, sizeof detail - off, "%s%s=%g(%.0fus)",
+                                    off ? "," : "", c_names[i], each, us);
+        }
+        /* Each timed call adds a clock_gettime pair to both the total and the crypto time;
+         * take them out of both. */
+        double pairs = timed_calls[s] * clock_pair_ns;
+        double inmem = (side_ns[s] - pairs) / 1e3 / reps;
+        double crypto = (crypto_ns[s] - timed_calls[s] * clock_pair_ns / 2) / 1e3 / reps;
+        printf("ceiling %s %s %.1f inmem_us %.1f crypto_in_hs_us %.1f %s\n",
+               s ? "server" : "client", label, total, inmem, crypto, detail);
+    }
+    mt_config_unref(ccfg);
+    mt_config_unref(scfg);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc >= 4 && !strcmp(argv[1], "bulk")) return cmd_bulk(argv[2], atof(argv[3]));
+    if (argc >= 3 && !strcmp(argv[1], "idle")) return cmd_idle(atol(argv[2]));
+    if (argc >= 3 && !strcmp(argv[1], "ceiling")) {
+        load_crypto(argv[2]);
+        double t0 = cpu_ns();
+        for (int i = 0; i < 10000; i++)
+            (void)cpu_ns();
+        clock_pair_ns = 2 * (cpu_ns() - t0) / 10000;
+        int reps = argc >= 4 ? atoi(argv[3]) : 20;
+        ceiling_for("p256", "leaf-p256", reps);
+        ceiling_for("rsa", "leaf-rsa", reps);
+        return 0;
+    }
+    fprintf(stderr, "usage: bench_engine bulk SUITE MB | idle N | ceiling CRYPTO.txt [reps]\n");
+    return 2;
+}
