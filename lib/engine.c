@@ -414,8 +414,12 @@ size_t mt_conn_output(mt_conn *c, const uint8_t **p)
 
 void mt_conn_output_consume(mt_conn *c, size_t n)
 {
+    /* Ciphertext and handshake records: nothing to wipe, just release when drained. */
+    if (n >= c->out.len) {
+        mt_buf_free_public(&c->out);
+        return;
+    }
     mt_buf_consume(&c->out, n);
-    if (c->out.len == 0) mt_buf_free(&c->out);
 }
 
 /* ---------------------------------------------------------------------------------
@@ -494,13 +498,29 @@ static int in_pump(mt_conn *c)
              * keys: take it as the alert it is, so the caller learns why. */
             c->in_rec = rec;
             rc = 0;
+        } else if (c->handshake_done && !interested(c, MT_HOOK_RECORD_IN) && c->app_in_off == 0) {
+            /* Fast path for application data: open straight into the receive buffer;
+             * any other content type is moved out to `plain` afterwards. */
+            size_t before = c->app_in.len;
+            rc = mt_rec_open(&c->rd, &rec, &c->app_in, &c->in_rec);
+            if (rc == 0 && c->in_rec.type == MT_CT_APPLICATION_DATA) {
+                mt_buf_consume(&c->in, used);
+                if (c->in.len == 0) mt_buf_free_public(&c->in);
+                return 0;
+            }
+            if (rc == 0) {
+                rc = mt_buf_set(&c->plain, c->app_in.data + before, c->app_in.len - before);
+                mt_wipe(c->app_in.data + before, c->app_in.len - before);
+                c->app_in.len = before;
+                c->in_rec.payload = mt_buf_slice(&c->plain);
+            }
         } else {
             rc = mt_rec_open(&c->rd, &rec, &c->plain, &c->in_rec);
         }
         if (rc == 0 && c->in_rec.payload.p != c->plain.data)
             rc = mt_buf_set(&c->plain, c->in_rec.payload.p, c->in_rec.payload.len);
         mt_buf_consume(&c->in, used);
-        if (c->in.len == 0) mt_buf_free(&c->in); /* idle connections hold no input buffer */
+        if (c->in.len == 0) mt_buf_free_public(&c->in); /* wire bytes: nothing to wipe */
         if (rc)
             return mt_eng_fail(c, rc, "record (type %u, epoch %u)", rec.outer_type, c->rd.epoch);
         c->in_rec.payload = mt_buf_slice(&c->plain);
@@ -704,10 +724,33 @@ unsigned mt_conn_want(const mt_conn *c)
  * Application data, close
  * --------------------------------------------------------------------------------- */
 
+/* The application-data fast path: nothing queued and no output hook, so each fragment is
+ * sealed straight from the caller's bytes into the output, with no copy in between. */
+static int write_direct(mt_conn *c, const uint8_t *data, size_t len)
+{
+    const uint32_t out_hooks = MT_HOOK_BIT(MT_HOOK_MESSAGE_OUT) | MT_HOOK_BIT(MT_HOOK_RECORD_OUT) |
+                               MT_HOOK_BIT(MT_HOOK_WIRE_OUT);
+    if ((c->hooks & out_hooks) || c->queue || c->coalesce.len || c->flush_stage) return 0;
+    size_t max = mt_rec_max_fragment(&c->wr);
+    for (size_t off = 0; off < len; off += max) {
+        size_t n = len - off < max ? len - off : max;
+        mt_record rec;
+        mt_rec_prepare(&c->wr, MT_CT_APPLICATION_DATA, mt_slice_of(data + off, n), &rec);
+        int rc = mt_rec_seal(&c->wr, &rec, &c->out);
+        if (rc) {
+            mt_eng_fail(c, rc, "sending application data");
+            return -1;
+        }
+    }
+    return 1;
+}
+
 int mt_conn_write(mt_conn *c, const uint8_t *data, size_t len)
 {
     if (c->err) return c->err;
     MT_ENSURE(c->handshake_done && !c->close_sent, MT_ERR_BAD_STATE);
+    int direct = write_direct(c, data, len);
+    if (direct) return direct < 0 ? c->err : 0;
     size_t max = mt_rec_max_fragment(&c->wr);
     for (size_t off = 0; off < len; off += max) {
         size_t n = len - off < max ? len - off : max;

@@ -13,15 +13,17 @@
 
 void mt_wipe(void *p, size_t n)
 {
-    volatile uint8_t *v = (volatile uint8_t *)p;
-    while (n--) *v++ = 0;
+    /* explicit_bzero: a memset the compiler may not remove, at memset speed (a volatile
+     * byte loop cost more than AES-GCM itself on the record path). */
+    if (n) explicit_bzero(p, n);
 }
 
 int mt_ct_eq(const void *a, const void *b, size_t n)
 {
     const uint8_t *x = a, *y = b;
     uint8_t acc = 0;
-    for (size_t i = 0; i < n; i++) acc |= (uint8_t)(x[i] ^ y[i]);
+    for (size_t i = 0; i < n; i++)
+        acc |= (uint8_t)(x[i] ^ y[i]);
     /* 1 when acc == 0, computed without a branch on the data. */
     return (int)(1 & (((unsigned)acc - 1) >> 8));
 }
@@ -39,13 +41,15 @@ int mt_buf_reserve(mt_buf *b, size_t extra)
     size_t need = b->len + extra;
     if (need <= b->cap) return 0;
     size_t cap = b->cap ? b->cap : 64;
-    while (cap < need) cap *= 2;
+    while (cap < need)
+        cap *= 2;
     /* Grow by copy, not realloc, so the old block can be wiped: it may hold secrets. */
     uint8_t *p = malloc(cap);
     MT_ENSURE(p != NULL, MT_ERR_NO_MEMORY);
     if (b->len) memcpy(p, b->data, b->len);
     if (b->data) {
-        mt_wipe(b->data, b->cap);
+        /* Bytes past len are never live: consume and reset wipe what they give up. */
+        mt_wipe(b->data, b->len);
         free(b->data);
     }
     b->data = p;
@@ -82,9 +86,15 @@ void mt_buf_reset(mt_buf *b)
 void mt_buf_free(mt_buf *b)
 {
     if (b->data) {
-        mt_wipe(b->data, b->cap);
+        mt_wipe(b->data, b->len); /* past len is already clean (see mt_buf_reserve) */
         free(b->data);
     }
+    mt_buf_init(b);
+}
+
+void mt_buf_free_public(mt_buf *b)
+{
+    free(b->data);
     mt_buf_init(b);
 }
 
@@ -109,7 +119,8 @@ static int read_be(mt_reader *r, unsigned n, uint64_t *v)
     const uint8_t *q;
     MT_TRY(take(r, n, &q));
     uint64_t x = 0;
-    for (unsigned i = 0; i < n; i++) x = (x << 8) | q[i];
+    for (unsigned i = 0; i < n; i++)
+        x = (x << 8) | q[i];
     *v = x;
     return 0;
 }
@@ -225,7 +236,8 @@ int mt_rd_done(const mt_reader *r)
 static int write_be(mt_buf *b, unsigned n, uint64_t v)
 {
     uint8_t tmp[8];
-    for (unsigned i = 0; i < n; i++) tmp[n - 1 - i] = (uint8_t)(v >> (8 * i));
+    for (unsigned i = 0; i < n; i++)
+        tmp[n - 1 - i] = (uint8_t)(v >> (8 * i));
     return mt_buf_append(b, tmp, n);
 }
 

@@ -62,6 +62,9 @@ void mt_buf_consume(mt_buf *b, size_t n);
 void mt_buf_reset(mt_buf *b);
 /* Wipe and release; b is empty and reusable afterwards. */
 void mt_buf_free(mt_buf *b);
+/* Release without wiping: only for buffers that never hold secrets or plaintext
+ * (ciphertext on its way to or from the wire). */
+void mt_buf_free_public(mt_buf *b);
 /* Replace the contents of dst with a copy of n bytes at p. */
 int mt_buf_set(mt_buf *dst, const void *p, size_t n);
 static inline mt_slice mt_buf_slice(const mt_buf *b)
