@@ -46,6 +46,14 @@ FUZZ_TIME ?= 60
 DEBS := lua5.4 liblua5.4-dev libtomcrypt-dev libtommath-dev libgmp-dev lua-busted lua-socket \
         openssl gnutls-bin clang libclang-rt-14-dev valgrind tshark
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+# Quiet by default (one short line per step); `make V=1` shows the commands.
+ifeq ($(V),1)
+  Q :=
+  say = @true
+else
+  Q := @
+  say = @printf '  %-6s %s\n' $(1) $(2)
+endif
 
 export LUA_PATH := $(CURDIR)/bindings/?.lua;$(CURDIR)/bindings/?/init.lua;$(CURDIR)/spec/?.lua;;
 export LUA_CPATH := $(CURDIR)/$(BUILD)/?.so;;
@@ -68,34 +76,42 @@ deps:
 
 $(BUILD)/obj/%.o: %.c $(LIB_HDR)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -c $< -o $@
+	$(call say,CC,$<)
+	$(Q)$(CC) $(CFLAGS_ALL) -c $< -o $@
 
-$(BUILD)/obj/bindings/%.o: bindings/%.c $(LIB_HDR)
+$(BUILD)/obj/bindings/%.o: bindings/%.c $(LIB_HDR) $(wildcard bindings/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -I$(LUA_INC) -c $< -o $@
+	$(call say,CC,$<)
+	$(Q)$(CC) $(CFLAGS_ALL) -I$(LUA_INC) -c $< -o $@
 
 $(BUILD)/libmoontls.a: $(LIB_OBJ)
 	@mkdir -p $(dir $@)
-	rm -f $@ && ar rcs $@ $^
+	$(call say,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
 
 $(BUILD)/libmoontls.so: $(LIB_OBJ)
-	$(CC) -shared -o $@ $^ $(LIBS)
+	$(call say,LD,$@)
+	$(Q)$(CC) -shared -o $@ $^ $(LIBS)
 
 $(BUILD)/moontls/core.so: $(BIND_OBJ) $(BUILD)/libmoontls.a
 	@mkdir -p $(dir $@)
-	$(CC) -shared -o $@ $(BIND_OBJ) $(BUILD)/libmoontls.a $(LIBS)
+	$(call say,LD,$@)
+	$(Q)$(CC) -shared -o $@ $(BIND_OBJ) $(BUILD)/libmoontls.a $(LIBS)
 
-$(BUILD)/test/%: spec/c/%.c spec/c/test.h $(BUILD)/libmoontls.a
+$(BUILD)/test/%: spec/c/%.c $(wildcard spec/c/*.h) $(BUILD)/libmoontls.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -o $@ $< $(BUILD)/libmoontls.a $(LIBS)
+	$(call say,TEST,$@)
+	$(Q)$(CC) $(CFLAGS_ALL) -o $@ $< $(BUILD)/libmoontls.a $(LIBS)
 
 $(BUILD)/asan/obj/%.o: %.c $(LIB_HDR)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) $(SAN) -c $< -o $@
+	$(call say,CC-SAN,$<)
+	$(Q)$(CC) $(CFLAGS_ALL) $(SAN) -c $< -o $@
 
-$(BUILD)/asan/test/%: spec/c/%.c spec/c/test.h $(ASAN_LIB_OBJ)
+$(BUILD)/asan/test/%: spec/c/%.c $(wildcard spec/c/*.h) $(ASAN_LIB_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) $(SAN) -o $@ $< $(ASAN_LIB_OBJ) $(LIBS)
+	$(call say,TEST-SAN,$@)
+	$(Q)$(CC) $(CFLAGS_ALL) $(SAN) -o $@ $< $(ASAN_LIB_OBJ) $(LIBS)
 
 check-boundaries:
 	@bad=$$(grep -rlE '#include *[<"](lua|lauxlib|lualib)\.h' lib); \
@@ -104,6 +120,8 @@ check-boundaries:
 	if [ -n "$$bad" ]; then echo "only lib/crypto/ may include tomcrypt.h/tommath.h: $$bad"; exit 1; fi; \
 	bad=$$(grep -lE '#include *"' bindings/*.c | xargs -r grep -hE '#include *"' | grep -vE '"(\.\./lib/)?moontls\.h"|"[a-z_]+\.h"' ); \
 	if [ -n "$$bad" ]; then echo "bindings include only lib/moontls.h: $$bad"; exit 1; fi; \
+	bad=$$(grep -rnE '\b(fopen|fread|fwrite|socket|connect|accept|getenv|gettimeofday|clock_gettime)\(' lib); \
+	if [ -n "$$bad" ]; then echo "lib/ does no I/O and reads no clock: $$bad"; exit 1; fi; \
 	echo "boundaries ok"
 
 ctest: $(CTEST_BIN)
@@ -115,6 +133,8 @@ valgrind: $(CTEST_BIN)
 
 test: deps
 	@$(MAKE) --no-print-directory all $(CTEST_BIN) $(ASAN_BIN)
+	@$(MAKE) --no-print-directory MATH=gmp BUILD=$(BUILD)/gmp \
+	  $(CTEST_SRC:spec/c/%.c=$(BUILD)/gmp/test/%)
 	@$(MAKE) --no-print-directory check-boundaries
 	@BUILD=$(BUILD) bash spec/run-tests.sh all
 

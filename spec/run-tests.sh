@@ -4,7 +4,8 @@
 # any failure, or when a suite ends without its own summary line (a crash counts as a
 # failure, never as zero tests).
 #
-#   spec/run-tests.sh all        C tests, C tests under ASan+UBSan and valgrind, Lua specs
+#   spec/run-tests.sh all        C tests (libtommath and GMP math), C tests under
+#                                ASan+UBSan and valgrind, Lua specs
 #   spec/run-tests.sh asan       C tests under ASan+UBSan only
 #   spec/run-tests.sh valgrind   C tests under valgrind only
 set -u
@@ -54,6 +55,13 @@ run_suite() {
 ctests() {
     for t in "$BUILD"/test/test_*; do run_suite "c/$(basename "$t")" "$t"; done
 }
+gmp_tests() {
+    # The same C tests over libtomcrypt's GMP math descriptor (make MATH=gmp).
+    for t in "$BUILD"/gmp/test/test_*; do
+        [ -x "$t" ] || continue
+        run_suite "gmp/$(basename "$t")" "$t"
+    done
+}
 asan_tests() {
     for t in "$BUILD"/asan/test/test_*; do
         ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
@@ -73,7 +81,7 @@ busted_specs() {
 }
 
 case "$mode" in
-    all) ctests; asan_tests; valgrind_tests; busted_specs ;;
+    all) ctests; gmp_tests; asan_tests; valgrind_tests; busted_specs ;;
     asan) asan_tests ;;
     valgrind) valgrind_tests ;;
     *) echo "unknown mode $mode"; exit 2 ;;
