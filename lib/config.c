@@ -210,6 +210,17 @@ void mt_config_set_hrr_cookie(mt_config *cfg, int on)
     cfg->hrr_cookie = on;
 }
 
+int mt_config_force_hrr(mt_config *cfg, uint16_t group, int twice)
+{
+    MT_ENSURE(cfg->role == MT_ROLE_SERVER, MT_ERR_BAD_PARAM);
+    MT_ENSURE(group == 0 || in_list(default_groups, MT_ARRAY_LEN(default_groups), group),
+              MT_ERR_UNSUPPORTED);
+    cfg->force_hrr = 1;
+    cfg->force_hrr_group = group;
+    cfg->force_hrr_twice = twice ? 1 : 0;
+    return 0;
+}
+
 void mt_config_set_hooks(mt_config *cfg, uint32_t mask)
 {
     cfg->hooks = mask;

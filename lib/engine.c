@@ -29,6 +29,7 @@ static void ev_reset(mt_conn *c)
     c->ev_nrepl = 0;
     c->ev_replaced = 0;
     c->ev_set_record = 0;
+    c->ev_set_outer = 0;
     memset(&c->ev, 0, sizeof c->ev);
 }
 
@@ -138,6 +139,22 @@ int mt_conn_event_set_record(mt_conn *c, uint8_t type, uint16_t version, size_t 
     c->ev_rec_type = type;
     c->ev_rec_version = version;
     c->ev_rec_padding = padding;
+    return 0;
+}
+
+int mt_conn_event_set_outer_type(mt_conn *c, uint8_t outer_type)
+{
+    MT_ENSURE(c->ev_state == MT_EV_WAITING && c->ev.kind == MT_HOOK_RECORD_OUT, MT_ERR_BAD_STATE);
+    c->ev_set_outer = 1;
+    c->ev_outer_type = outer_type;
+    return 0;
+}
+
+int mt_conn_inject(mt_conn *c, uint8_t content_type, const uint8_t *msg, size_t len, int hash)
+{
+    if (c->err) return c->err;
+    MT_TRY(mt_eng_send(c, content_type, msg, len));
+    c->queue_tail->nohash = !hash;
     return 0;
 }
 
@@ -314,6 +331,13 @@ static int flush(mt_conn *c)
                     rec.version = c->ev_rec_version;
                     rec.padding = c->ev_rec_padding;
                 }
+                if (c->ev_set_outer) {
+                    /* RFC 8446 5.2 outer type for 1.3; the only type otherwise. */
+                    if (c->wr.kind == MT_REC_AEAD13)
+                        rec.outer_type = c->ev_outer_type;
+                    else
+                        rec.type = rec.outer_type = c->ev_outer_type;
+                }
                 rc = mt_rec_seal(&c->wr, &rec, &sealed);
             }
             ev_reset(c);
@@ -367,14 +391,19 @@ static int out_msg(mt_conn *c, mt_item *it)
                       .adopt = 0};
         MT_TRY(hook_point(c, &t, it->bytes.data, it->bytes.len));
         int hash_final = c->ev_state == MT_EV_DONE ? c->ev_hash_final : 1;
+        int hashed = it->ct == MT_CT_HANDSHAKE && !it->nohash;
         int rc = 0;
-        if (it->ct == MT_CT_HANDSHAKE && !hash_final)
-            rc = mt_transcript_add(&c->tr, it->bytes.data, it->bytes.len);
+        if (hashed && !hash_final) rc = mt_transcript_add(&c->tr, it->bytes.data, it->bytes.len);
         for (size_t i = 0; i < verdict_count(c) && rc == 0; i++) {
             mt_slice m = verdict_obj(c, i, mt_buf_slice(&it->bytes));
-            if (it->ct == MT_CT_HANDSHAKE && hash_final) rc = mt_transcript_add(&c->tr, m.p, m.len);
+            if (hashed && hash_final) rc = mt_transcript_add(&c->tr, m.p, m.len);
             if (rc == 0) rc = mt_buf_append(&c->coalesce, m.p, m.len);
         }
+        /* Adoption (SCRIPTING.md 6.5): the state machine re-reads the one final message as
+         * the one it meant to send. */
+        if (rc == 0 && c->ev_state == MT_EV_DONE && c->ev_adopt && c->ev_replaced &&
+            c->ev_nrepl == 1 && c->adopt_fn)
+            rc = c->adopt_fn(c, it->ct, verdict_obj(c, 0, mt_buf_slice(&it->bytes)));
         ev_reset(c);
         MT_TRY(rc);
         c->coalesce_ct = it->ct;
@@ -828,29 +857,41 @@ void mt_eng_ks13_secret(const char *label, const uint8_t *secret, size_t len, vo
     mt_eng_secret(user, label, secret, len);
 }
 
-int mt_eng_ask(mt_conn *c, mt_hook kind, uint16_t scheme, const uint8_t *data, size_t len,
-               const uint8_t **answer, size_t *answer_len)
+int mt_eng_ask2(mt_conn *c, mt_hook kind, uint16_t scheme, const uint8_t *data, size_t len,
+                const uint8_t **answer, size_t *answer_len, const uint8_t **extra,
+                size_t *extra_len)
 {
     *answer = NULL;
     *answer_len = 0;
+    if (extra) {
+        *extra = NULL;
+        *extra_len = 0;
+    }
     mt_event t = {
         .kind = kind, .dir = 0, .scheme = scheme, .epoch = c->wr.epoch, .flight = c->flight};
     MT_TRY(hook_point(c, &t, data, len));
-    if (c->ev_state == MT_EV_DONE) {
-        if (c->ev_replaced && c->ev_nrepl > 0) {
-            /* Keep the answer past ev_reset: move it to ev_data, which stays until the
-             * next event starts. */
-            MT_TRY(mt_buf_set(&c->ev_data, c->ev_repl.data, c->ev_lens[0]));
-            *answer_len = c->ev_lens[0];
-        }
-        mt_buf answer_buf = c->ev_data;
-        c->ev_data = (mt_buf){0};
-        ev_reset(c);
-        mt_buf_free(&c->ev_data);
-        c->ev_data = answer_buf;
-        *answer = *answer_len ? c->ev_data.data : NULL;
+    if (c->ev_state != MT_EV_DONE) return 0;
+    /* Keep the answers past ev_reset, in c->answer, until the next ask. */
+    size_t n = c->ev_replaced ? c->ev_nrepl : 0;
+    size_t l0 = n > 0 ? c->ev_lens[0] : 0, l1 = n > 1 ? c->ev_lens[1] : 0;
+    int rc = mt_buf_set(&c->answer, c->ev_repl.data, l0 + l1);
+    ev_reset(c);
+    MT_TRY(rc);
+    if (n > 0 && l0 > 0) { /* an empty first object: keep the engine's own */
+        *answer = c->answer.data;
+        *answer_len = l0;
+    }
+    if (n > 1 && extra) {
+        *extra = c->answer.data + l0;
+        *extra_len = l1;
     }
     return 0;
+}
+
+int mt_eng_ask(mt_conn *c, mt_hook kind, uint16_t scheme, const uint8_t *data, size_t len,
+               const uint8_t **answer, size_t *answer_len)
+{
+    return mt_eng_ask2(c, kind, scheme, data, len, answer, answer_len, NULL, NULL);
 }
 
 int mt_eng_random(mt_conn *c, const char *purpose, uint8_t *out, size_t n)
@@ -907,6 +948,7 @@ void mt_conn_free(mt_conn *c)
     mt_buf_free(&c->ev_repl);
     mt_buf_free(&c->cur_msg);
     mt_buf_free(&c->in_raw);
+    mt_buf_free(&c->answer);
     mt_config_unref(c->cfg);
     mt_wipe(c, sizeof *c);
     free(c);

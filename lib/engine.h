@@ -72,6 +72,9 @@ struct mt_config {
     int verify;
     int compat;
     int hrr_cookie;
+    int force_hrr;            /* server: HRR even with a usable share */
+    uint16_t force_hrr_group; /* 0: the engine's choice */
+    int force_hrr_twice;
     mt_rng rng;
     mt_clock_cb clock;
     void *clock_ud;
@@ -95,6 +98,7 @@ typedef struct mt_item {
     uint8_t ct;           /* MSG: content type */
     mt_buf bytes;         /* MSG: the message (handshake: header + body) */
     uint32_t flight, seq; /* MSG: for the message_out event */
+    int nohash;           /* MSG: injected with hash = 0: never enters the transcript */
     mt_rec_keys keys;     /* KEYS: slices point into key_material */
     uint8_t key_material[2 * MT_AEAD_MAX_KEY_LEN + 2 * MT_HASH_MAX_LEN];
     struct mt_item *next;
@@ -164,9 +168,12 @@ struct mt_conn {
     int ev_replaced;
     int ev_hash_final, ev_adopt;
     int ev_set_record;
+    int ev_set_outer;
+    uint8_t ev_outer_type;
     uint8_t ev_rec_type;
     uint16_t ev_rec_version;
     size_t ev_rec_padding;
+    mt_buf answer; /* the last crypto hook's answer (mt_eng_ask) */
     mt_info_ev *info, *info_tail;
     int info_current; /* the head info event was handed out by mt_conn_event */
 
@@ -179,6 +186,10 @@ struct mt_conn {
     char alpn[256];
     char sni[256];
     uint8_t client_random[32], server_random[32];
+
+    /* message_out adoption: the state machine re-reads a replaced message as its own
+     * (client13 sets it for ClientHello). NULL: adoption unsupported, a no-op. */
+    int (*adopt_fn)(mt_conn *c, uint8_t ct, mt_slice msg);
 
     /* protocol-specific data of the running state machine (client13.c, server13.c) */
     void *hs;
@@ -212,6 +223,11 @@ void mt_eng_secret(mt_conn *c, const char *label, const uint8_t *secret, size_t 
  * state function returns. */
 int mt_eng_ask(mt_conn *c, mt_hook kind, uint16_t scheme, const uint8_t *data, size_t len,
                const uint8_t **answer, size_t *answer_len);
+/* The same with an optional second answer object (key_share: the public bytes to send);
+ * *extra is NULL when the caller gave none. Both stay valid until the state returns. */
+int mt_eng_ask2(mt_conn *c, mt_hook kind, uint16_t scheme, const uint8_t *data, size_t len,
+                const uint8_t **answer, size_t *answer_len, const uint8_t **extra,
+                size_t *extra_len);
 /* Draw random bytes through the configured generator. */
 int mt_eng_random(mt_conn *c, const char *purpose, uint8_t *out, size_t n);
 /* The clock (seconds since the epoch). */

@@ -13,6 +13,7 @@
  *   in plaintext.
  */
 #include "crypto/kdf.h"
+#include "handshake/codec_schema.h"
 #include "handshake/kx.h"
 #include "handshake/tls13.h"
 #include "internal.h"
@@ -92,16 +93,22 @@ static int add_share(mt_conn *c, uint16_t group)
     MT_ENSURE(hs->n_shares < MT_TLS13_MAX_SHARES, MT_ERR_LIMIT);
     size_t plen = 0;
     const uint8_t *pin = pinned_key(c->cfg, group, &plen);
-    const uint8_t *answer;
-    size_t alen;
-    /* key_share hook: a script may supply the private key. */
-    MT_TRY(mt_eng_ask(c, MT_HOOK_KEY_SHARE, group, NULL, 0, &answer, &alen));
+    const uint8_t *answer, *pub;
+    size_t alen, pub_len;
+    /* key_share hook: a script may supply the private key, and the bytes to send. */
+    MT_TRY(mt_eng_ask2(c, MT_HOOK_KEY_SHARE, group, NULL, 0, &answer, &alen, &pub, &pub_len));
     if (answer) {
         pin = answer;
         plen = alen;
     }
-    MT_TRY(mt_kx_generate(&hs->shares[hs->n_shares], group, &c->rng, pin, plen));
+    mt_kx *kx = &hs->shares[hs->n_shares];
+    MT_TRY(mt_kx_generate(kx, group, &c->rng, pin, plen));
     hs->n_shares++;
+    if (pub) {
+        MT_ENSURE(pub_len <= sizeof kx->pub, MT_ERR_LIMIT);
+        memcpy(kx->pub, pub, pub_len);
+        kx->pub_len = pub_len;
+    }
     return 0;
 }
 
@@ -208,6 +215,29 @@ static int send_client_hello(mt_conn *c)
     return rc;
 }
 
+/* message_out adoption: the ClientHello on the wire is the one the script wrote; take
+ * its random, session id and offer as ours (the key shares stay ours: a share whose
+ * private key we do not hold cannot complete the handshake). */
+static int adopt(mt_conn *c, uint8_t ct, mt_slice msg)
+{
+    client13 *hs = HS(c);
+    if (ct != MT_CT_HANDSHAKE || msg.len < 4 || msg.p[0] != MT_HS_CLIENT_HELLO || hs == NULL)
+        return 0;
+    mt_hs_ctx ctx = {.content_type = 22, .version = MT_TLS13, .side = MT_HS_SIDE_CLIENT};
+    mt_hs_msg *m = NULL;
+    char where[MT_HS_WHERE_MAX];
+    if (mt_hs_decode(&ctx, msg.p, msg.len, &m, where, sizeof where) != 0)
+        return mt_eng_fail(c, MT_ERR_BAD_PARAM, "adopting ClientHello: %s", where);
+    mt_slice r = mt_t13_b(m, MT_HS_ROOT, "random");
+    mt_slice sid = mt_t13_b(m, MT_HS_ROOT, "legacy_session_id");
+    if (r.len == 32) memcpy(c->client_random, r.p, 32);
+    hs->session_id_len = sid.len <= 32 ? sid.len : 32;
+    if (hs->session_id_len) memcpy(hs->session_id, sid.p, hs->session_id_len);
+    mt_hs_msg_free(hs->ch);
+    hs->ch = m;
+    return 0;
+}
+
 static int st_client_hello(mt_conn *c, mt_slice msg)
 {
     client13 *hs = HS(c);
@@ -239,17 +269,19 @@ static int st_client_hello(mt_conn *c, mt_slice msg)
  * ServerHello / HelloRetryRequest
  * --------------------------------------------------------------------------------- */
 
-static int offered_suite(const mt_config *cfg, uint16_t s)
+/* 1 if `v` is in the integer list `list_name` of our ClientHello as it was sent
+ * (extension `ext`, or the root when ext is 0): the offer a server's choice must come
+ * from, which a script may have changed by adopting its own ClientHello. */
+static int offered(const mt_conn *c, unsigned ext, const char *list_name, uint16_t v)
 {
-    for (size_t i = 0; i < cfg->n_suites; i++)
-        if (cfg->suites[i] == s) return 1;
-    return 0;
-}
-
-static int offered_group(const mt_config *cfg, uint16_t g)
-{
-    for (size_t i = 0; i < cfg->n_groups; i++)
-        if (cfg->groups[i] == g) return 1;
+    const mt_hs_msg *ch = HS((mt_conn *)c)->ch;
+    mt_hs_id parent = ext ? mt_t13_ext(ch, ext) : MT_HS_ROOT;
+    if (ch == NULL || parent == MT_HS_NONE) return 0;
+    uint32_t vals[256];
+    size_t n = 0;
+    if (mt_hs_list_ints(ch, mt_hs_child(ch, parent, list_name), vals, 256, &n)) return 0;
+    for (size_t i = 0; i < n && i < 256; i++)
+        if (vals[i] == v) return 1;
     return 0;
 }
 
@@ -281,7 +313,7 @@ static int check_hello_common(mt_conn *c, const mt_hs_msg *m, const char *title)
     /* RFC 8446 4.1.3: "A client which receives a cipher suite that was not offered MUST
      * abort the handshake with an illegal_parameter alert." */
     uint16_t suite = (uint16_t)mt_t13_u(m, MT_HS_ROOT, "cipher_suite");
-    if (!offered_suite(c->cfg, suite) || mt_tls13_suite(suite) == NULL)
+    if (!offered(c, 0, "cipher_suites", suite) || mt_tls13_suite(suite) == NULL)
         return mt_eng_fail(c, MT_ERR_ILLEGAL_PARAM, "%s.cipher_suite: 0x%04x not offered", title,
                            suite);
     /* RFC 8446 4.1.3: legacy_compression_method MUST be 0. */
@@ -308,7 +340,8 @@ static int on_hello_retry(mt_conn *c, mt_hs_msg *m, mt_slice raw)
         group = (uint16_t)mt_t13_u(m, ks, "selected_group");
         /* RFC 8446 4.2.8: the selected group must be in supported_groups and must not be
          * one we already sent a share for: illegal_parameter. */
-        if (!offered_group(c->cfg, group) || !mt_kx_supported(group))
+        if (!offered(c, MT_EXT_SUPPORTED_GROUPS, "named_group_list", group) ||
+            !mt_kx_supported(group))
             return mt_eng_fail(c, MT_ERR_ILLEGAL_PARAM,
                                "HelloRetryRequest.key_share: group 0x%04x not offered", group);
         for (size_t i = 0; i < hs->n_shares; i++)
@@ -408,18 +441,18 @@ static int on_server_hello(mt_conn *c, mt_hs_msg *m, mt_slice raw)
 
 static int st_wait_sh(mt_conn *c, mt_slice msg)
 {
+    /* RFC 8446 4.1.4: "If a client receives a second HelloRetryRequest in the same
+     * connection ... it MUST abort the handshake with an unexpected_message alert." This
+     * is about the sequence, so it comes before any check of the message's fields. */
+    if (c->hrr && msg.len >= 38 && memcmp(msg.p + 6, mt_hs_hrr_random, 32) == 0)
+        return mt_eng_fail(c, MT_ERR_UNEXPECTED, "second HelloRetryRequest");
     mt_hs_msg *m = NULL;
     MT_TRY(mt_tls13_decode(c, msg, MT_HS_SIDE_SERVER, HS(c)->ch, &m));
     int rc;
-    if (mt_hs_msg_kind(m) == MT_HS_HELLO_RETRY_REQUEST) {
-        /* RFC 8446 4.1.4: a second HelloRetryRequest: unexpected_message. */
-        if (c->hrr)
-            rc = mt_eng_fail(c, MT_ERR_UNEXPECTED, "second HelloRetryRequest");
-        else
-            rc = on_hello_retry(c, m, msg);
-    } else {
+    if (mt_hs_msg_kind(m) == MT_HS_HELLO_RETRY_REQUEST)
+        rc = on_hello_retry(c, m, msg);
+    else
         rc = on_server_hello(c, m, msg);
-    }
     mt_hs_msg_free(m);
     return rc;
 }
@@ -554,13 +587,6 @@ static int st_wait_cert(mt_conn *c, mt_slice msg)
     return on_certificate(c, msg);
 }
 
-static int offered_sigalg(const mt_config *cfg, uint16_t s)
-{
-    for (size_t i = 0; i < cfg->n_sigalgs; i++)
-        if (cfg->sigalgs[i] == s) return 1;
-    return 0;
-}
-
 static int st_wait_cv(mt_conn *c, mt_slice msg)
 {
     client13 *hs = HS(c);
@@ -572,7 +598,8 @@ static int st_wait_cv(mt_conn *c, mt_slice msg)
     int rc = 0;
     /* RFC 8446 4.4.3: the algorithm must be one offered in signature_algorithms and usable
      * in CertificateVerify (not rsa_pkcs1_*): illegal_parameter. */
-    if (!offered_sigalg(c->cfg, scheme) || !mt_tls13_scheme_ok(scheme, &h))
+    if (!offered(c, MT_EXT_SIGNATURE_ALGORITHMS, "supported_signature_algorithms", scheme) ||
+        !mt_tls13_scheme_ok(scheme, &h))
         rc = mt_eng_fail(c, MT_ERR_ILLEGAL_PARAM, "CertificateVerify.algorithm: 0x%04x not offered",
                          scheme);
     mt_buf content = {0};
@@ -752,6 +779,7 @@ int mt_client13_start(mt_conn *c)
     mt_x509_list_init(&hs->chain);
     c->hs = hs;
     c->hs_free = client13_free;
+    c->adopt_fn = adopt;
     if (c->cfg->server_name) snprintf(c->sni, sizeof c->sni, "%s", c->cfg->server_name);
     mt_eng_use_table(c, client13_table, S_CLIENT_HELLO);
     return 0;

@@ -51,6 +51,7 @@ typedef struct server13 {
     int cookie_sent;
     int ccs_sent;
     int ch_seen;
+    int second_hrr_sent;
 } server13;
 
 static void server13_free(void *p)
@@ -313,6 +314,18 @@ static int on_client_hello(mt_conn *c, mt_slice msg, int second)
     c->sigalg = hs->scheme;
     MT_TRY(mt_transcript_set_hash(&c->tr, hs->suite->hash));
     MT_TRY(mt_transcript_add(&c->tr, msg.p, msg.len));
+    const mt_config *cfg = c->cfg;
+    if (!second && cfg->force_hrr) {
+        /* A script asked for HelloRetryRequest whatever the client offered. */
+        if (cfg->force_hrr_group) hs->group = cfg->force_hrr_group;
+        c->group = hs->group;
+        mt_buf_reset(&hs->peer_share);
+    }
+    if (second && cfg->force_hrr_twice && !hs->second_hrr_sent) {
+        hs->second_hrr_sent = 1; /* RFC 8446 4.1.4 forbids it: a test of the client */
+        mt_eng_goto(c, S_SEND_HRR);
+        return 0;
+    }
     if (hs->peer_share.len == 0) {
         if (second)
             return mt_eng_fail(c, MT_ERR_ILLEGAL_PARAM, "second ClientHello: no usable share");
@@ -380,8 +393,9 @@ static int st_send_hrr(mt_conn *c, mt_slice msg)
         MT_TRY(mt_eng_random(c, "cookie", hs->cookie, sizeof hs->cookie));
         hs->cookie_sent = 1;
     }
-    /* RFC 8446 4.4.1: ClientHello1 becomes message_hash before the HRR is hashed. */
-    MT_TRY(mt_transcript_hrr_rewrite(&c->tr));
+    /* RFC 8446 4.4.1: ClientHello1 becomes message_hash before the HRR is hashed (once:
+     * a forced second HRR is simply added). */
+    if (!c->hrr) MT_TRY(mt_transcript_hrr_rewrite(&c->tr));
     mt_buf body = {0};
     int rc = write_hello(c, &body, mt_hs_hrr_random, 1);
     if (rc == 0) rc = mt_eng_send_hs(c, MT_HS_SERVER_HELLO, body.data, body.len);
@@ -406,9 +420,9 @@ static const uint8_t *pinned_key(const mt_config *cfg, uint16_t group, size_t *l
 static int st_send_sh(mt_conn *c, mt_slice msg)
 {
     server13 *hs = HS(c);
-    const uint8_t *answer;
-    size_t alen, plen = 0;
-    MT_TRY(mt_eng_ask(c, MT_HOOK_KEY_SHARE, hs->group, NULL, 0, &answer, &alen));
+    const uint8_t *answer, *pub;
+    size_t alen, plen = 0, pub_len;
+    MT_TRY(mt_eng_ask2(c, MT_HOOK_KEY_SHARE, hs->group, NULL, 0, &answer, &alen, &pub, &pub_len));
     const uint8_t *pin = answer ? answer : pinned_key(c->cfg, hs->group, &plen);
     if (answer) plen = alen;
     MT_TRY(mt_kx_generate(&hs->kx, hs->group, &c->rng, pin, plen));
@@ -421,6 +435,13 @@ static int st_send_sh(mt_conn *c, mt_slice msg)
                            "ClientHello.key_share: invalid share for "
                            "group 0x%04x",
                            hs->group);
+    if (pub) {
+        /* key_share hook: send these bytes instead of our public key (invalid on
+         * purpose); the shared secret above stays the real one. */
+        MT_ENSURE(pub_len <= sizeof hs->kx.pub, MT_ERR_LIMIT);
+        memcpy(hs->kx.pub, pub, pub_len);
+        hs->kx.pub_len = pub_len;
+    }
     MT_TRY(mt_eng_random(c, "server_random", c->server_random, 32));
     mt_buf body = {0};
     rc = write_hello(c, &body, c->server_random, 0);
