@@ -52,5 +52,7 @@ int mtl_traceback(lua_State *L);
 
 void mtl_open_context(lua_State *L);
 void mtl_open_conn(lua_State *L);
+/* msg.c: tls.decode / tls.encode / names (adds functions to the module table on top). */
+void mtl_open_msg(lua_State *L);
 
 #endif

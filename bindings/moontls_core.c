@@ -114,6 +114,7 @@ int luaopen_moontls_core(lua_State *L)
     lua_setfield(L, -2, "version");
     mtl_open_context(L);
     mtl_open_conn(L);
+    mtl_open_msg(L);
     /* Hook bits and want flags, so the facade spells no magic numbers. */
     static const struct {
         const char *name;

@@ -330,4 +330,177 @@ void mt_seeded_free(mt_seeded *s);
  * mt_conn_event_done cannot fail. Returns the sticky error. */
 int mt_conn_fail(mt_conn *c, int err, const char *where);
 
+/* ======================================================================================
+ * Messages as trees: codec access for bindings (lib/api_codec.c)
+ *
+ * The handshake codec (schema-driven, lib/handshake/codec.h) seen from outside lib/: a
+ * decoded message is a tree of nodes, each a field of the RFC structure (integer,
+ * opaque bytes, length-prefixed vector, list, struct, extension, message root), so a
+ * binding turns any message into a table and back with no per-message code
+ * (SCRIPTING.md 6.4). Names of code points come from the same table the diagnostics use.
+ *
+ * - A message (mt_msg) owns a copy of the bytes it was decoded from and every edit; free
+ *   it with mt_msg_free. Node ids are small integers that stay valid across edits of the
+ *   same message; MT_MSG_ROOT is the message itself.
+ * - Decoding rejects only malformed encodings (MT_ERR_DECODE, with a where-string such as
+ *   "ClientHello.extensions: length exceeds block"); mt_msg_validate applies the
+ *   semantic rules separately, so a script can build what a strict parser would refuse.
+ * - Editing follows the field rule: integers take any value of their width, bytes any
+ *   length, a length prefix an explicit (even inconsistent) value, an extension or the
+ *   whole body raw bytes; the encoder writes what it is told.
+ * ====================================================================================== */
+
+typedef struct mt_msg mt_msg;
+typedef uint32_t mt_msg_id;
+#define MT_MSG_NONE ((mt_msg_id)0xFFFFFFFFu)
+#define MT_MSG_ROOT ((mt_msg_id)0)
+/* Size of a where buffer that always holds the full text. */
+#define MT_MSG_WHERE_MAX 160
+/* Kind of a ServerHello that carries the RFC 8446 4.1.3 HelloRetryRequest random (not a
+ * wire code: the wire type stays 2). */
+#define MT_MSG_HELLO_RETRY_REQUEST 0x102
+
+/* Content types a message can be decoded as. */
+enum { MT_MSG_CT_CHANGE_CIPHER_SPEC = 20, MT_MSG_CT_ALERT = 21, MT_MSG_CT_HANDSHAKE = 22 };
+enum { MT_MSG_SIDE_CLIENT = 0, MT_MSG_SIDE_SERVER = 1 };
+/* Key exchange of TLS 1.0-1.2 ServerKeyExchange / ClientKeyExchange (NONE: kept raw). */
+enum { MT_MSG_KX_NONE = 0, MT_MSG_KX_RSA = 1, MT_MSG_KX_DHE = 2, MT_MSG_KX_ECDHE = 3 };
+/* Signature form of ServerKeyExchange / CertificateVerify (DEFAULT: from the version). */
+enum { MT_MSG_SIG_DEFAULT = 0, MT_MSG_SIG_SCHEME = 1, MT_MSG_SIG_LEGACY = 2, MT_MSG_SIG_ANON = 3 };
+
+/* What a message's format depends on; the codec never looks at a connection. All zero:
+ * handshake content, TLS 1.2 formats, sent by the client, unknown key exchange. */
+typedef struct mt_msg_ctx {
+    uint8_t content_type; /* MT_MSG_CT_*; 0 means handshake; others decode as raw bytes */
+    uint16_t version;     /* 0x0304: TLS 1.3 formats; 0x0303 or 0: 1.2; 0x0301/2: 1.0/1.1 */
+    uint8_t side;         /* MT_MSG_SIDE_* of the sender (validation only) */
+    uint8_t kx;           /* MT_MSG_KX_* */
+    uint8_t sig;          /* MT_MSG_SIG_* */
+} mt_msg_ctx;
+
+/* Node kinds. */
+enum {
+    MT_MSG_K_INT = 1,    /* unsigned integer of `width` bytes (1..4) */
+    MT_MSG_K_OPAQUE = 2, /* bytes without prefix: fixed length (`fixed`) or the rest */
+    MT_MSG_K_VEC = 3,    /* bytes behind a `width`-byte length prefix */
+    MT_MSG_K_LIST = 4,   /* elements (children) behind a `width`-byte length prefix */
+    MT_MSG_K_STRUCT = 5, /* named fields (children), no prefix */
+    MT_MSG_K_EXT = 6,    /* one extension: value = type; u16-prefixed body */
+    MT_MSG_K_MSG = 7     /* the root: value = wire type; handshake: u24-prefixed body */
+};
+
+/* Name tables, one per kind of code point. */
+enum {
+    MT_NAMES_HANDSHAKE = 0,   /* handshake message types (u8) */
+    MT_NAMES_EXTENSION,       /* extension types (u16) */
+    MT_NAMES_CIPHER_SUITE,    /* cipher suites, SCSVs included (u16) */
+    MT_NAMES_GROUP,           /* named groups (u16) */
+    MT_NAMES_SIGSCHEME,       /* signature schemes (u16) */
+    MT_NAMES_ALERT,           /* alert descriptions (u8) */
+    MT_NAMES_ALERT_LEVEL,     /* warning, fatal */
+    MT_NAMES_CONTENT_TYPE,    /* record content types (u8) */
+    MT_NAMES_VERSION,         /* protocol versions: "ssl3", "1.0" .. "1.3" (u16) */
+    MT_NAMES_PSK_MODE,        /* psk_key_exchange_modes (u8) */
+    MT_NAMES_EC_POINT_FORMAT, /* ec_point_formats (u8) */
+    MT_NAMES_CERT_TYPE,       /* TLS 1.2 CertificateRequest certificate_types (u8) */
+    MT_NAMES_CERT_STATUS_TYPE, /* status_request / CertificateStatus status_type (u8) */
+    MT_NAMES_COUNT
+};
+
+/* Read-only view of one node. `bytes` points into the message and stays valid until the
+ * next edit or encode of that message, or mt_msg_free. */
+typedef struct mt_msg_info {
+    const char *name;     /* field name ("random", "cipher_suites"); EXT: the extension's
+                             name or NULL; MSG: the kind name ("client_hello") */
+    int kind;             /* MT_MSG_K_* */
+    unsigned width;       /* INT: value width; VEC/LIST/EXT: prefix width; MSG: 3 for a
+                             handshake message, 0 for alert / change_cipher_spec */
+    uint64_t value;       /* INT value; EXT type; MSG wire type */
+    const uint8_t *bytes; /* OPAQUE/VEC: the bytes; EXT/MSG: the raw body (see `raw`) */
+    size_t len;           /* length of bytes */
+    int raw;              /* EXT/MSG: encoded from `bytes`, not from the children */
+    int absent;           /* an optional field that is not there (encoded as nothing) */
+    int has_len;          /* an explicit length prefix value is set ... */
+    uint32_t len_value;   /* ... and this is it */
+    int decoded;          /* the node came from decoding: span and len_at are meaningful */
+    size_t span_off;      /* offset of the node's encoding in the decoded bytes */
+    size_t span_len;      /* its length, prefix included */
+    size_t len_at;        /* offset of its length prefix (SIZE_MAX when it has none) */
+    size_t fixed;         /* OPAQUE: the fixed length (0: the rest of the block) */
+    uint32_t min, max;    /* the RFC's bounds for the content (checked by validation) */
+    int names;            /* INT/EXT/MSG: the MT_NAMES_* table for the value, or -1 */
+    int ext_list;         /* LIST: 1 when its elements are extensions */
+} mt_msg_info;
+
+/* Decode one message of ctx->content_type from exactly n bytes at p (handshake: header
+ * and body; alert: 2 bytes; change_cipher_spec: 1 byte). p is copied (borrowed for the
+ * call). Returns 0 and a new message in *out, or MT_ERR_DECODE (malformed; `where`, when
+ * not NULL, gets a NUL-terminated description truncated to where_cap), MT_ERR_NO_MEMORY,
+ * MT_ERR_LIMIT or MT_ERR_BAD_PARAM, with *out NULL. */
+int mt_msg_decode(const mt_msg_ctx *ctx, const uint8_t *p, size_t n, mt_msg **out, char *where,
+                  size_t where_cap);
+/* A new message of `kind` (a handshake type, MT_MSG_HELLO_RETRY_REQUEST, or any value for
+ * other content types) with every field present and zero or empty, optional ones absent
+ * (an HRR gets its random). Unknown handshake types get a raw empty body. */
+int mt_msg_new(const mt_msg_ctx *ctx, unsigned kind, mt_msg **out);
+/* Release a message (NULL allowed); its buffers are wiped. */
+void mt_msg_free(mt_msg *m);
+
+/* Kind: the wire type, MT_MSG_HELLO_RETRY_REQUEST, or 0x100 | content type for other
+ * content. The kind's name ("client_hello", "hello_retry_request", "alert",
+ * "unknown_handshake") and the RFC's title ("ClientHello"); static storage. */
+unsigned mt_msg_kind(const mt_msg *m);
+const char *mt_msg_name(const mt_msg *m);
+const char *mt_msg_title(const mt_msg *m);
+
+/* Walking: fill *info for a node (0 or MT_ERR_BAD_PARAM); first child and next sibling,
+ * MT_MSG_NONE when there is none. */
+int mt_msg_node(const mt_msg *m, mt_msg_id id, mt_msg_info *info);
+mt_msg_id mt_msg_first(const mt_msg *m, mt_msg_id id);
+mt_msg_id mt_msg_next(const mt_msg *m, mt_msg_id id);
+
+/* Editing. Each returns 0, MT_ERR_BAD_PARAM (wrong node kind or id), MT_ERR_LIMIT (does
+ * not fit its width) or MT_ERR_NO_MEMORY.
+ * - set_int: an INT, an EXT's type or a handshake root's wire type.
+ * - set_bytes: an OPAQUE/VEC (any length up to 2^24, even against a fixed length), or the
+ *   raw body of an EXT/MSG, which is then encoded from these bytes. p is copied.
+ * - set_len: the explicit value of a node's length prefix (VEC, LIST, EXT, handshake
+ *   MSG); content_len: the value the prefix gets when computed (overrides never change
+ *   sizes, so it does not depend on other overrides).
+ * - set_absent: mark a field absent (encoded as nothing) or present again.
+ * - list_add: append a zero/empty element to a LIST that is not an extension list;
+ *   ext_add: append an extension of `type` to an extension list, with a parsed empty body
+ *   when the codec knows one for this type in this message, else a raw empty body. Both
+ *   make the list present and give the new node's id. */
+int mt_msg_set_int(mt_msg *m, mt_msg_id id, uint64_t v);
+int mt_msg_set_bytes(mt_msg *m, mt_msg_id id, const void *p, size_t n);
+int mt_msg_set_len(mt_msg *m, mt_msg_id id, uint32_t len);
+int mt_msg_content_len(const mt_msg *m, mt_msg_id id, size_t *len);
+int mt_msg_set_absent(mt_msg *m, mt_msg_id id, int absent);
+int mt_msg_list_add(mt_msg *m, mt_msg_id list, mt_msg_id *id);
+int mt_msg_ext_add(mt_msg *m, mt_msg_id list, unsigned type, mt_msg_id *id);
+
+/* Encode the whole message. *p (owned by m) is valid until the next edit or encode of m,
+ * or mt_msg_free. Returns 0, MT_ERR_NO_MEMORY or MT_ERR_LIMIT (a vector too long for its
+ * prefix). */
+int mt_msg_encode(mt_msg *m, const uint8_t **p, size_t *n);
+
+/* The semantic rules a strict receiver applies (lib/handshake/validate.h): 0 or
+ * MT_ERR_SENT(alert) with `where` (NULL allowed) describing the broken rule. client_hello
+ * (NULL allowed) is the ClientHello a server message answers. */
+int mt_msg_validate(const mt_msg *m, const mt_msg *client_hello, char *where, size_t where_cap);
+
+/* Names of code points (kind: MT_NAMES_*). mt_names_of: the name of `code`, "grease" for
+ * an RFC 8701 GREASE value, or NULL (unknown code or kind); static storage.
+ * mt_names_code: the code of a name (aliases such as "alpn", "P-256", "tls1.3" accepted):
+ * 0, MT_ERR_NOT_FOUND or MT_ERR_BAD_PARAM. mt_names_count / mt_names_at: the canonical
+ * entries in ascending code order (no aliases, no GREASE; mt_names_at returns
+ * MT_ERR_NOT_FOUND past the end). mt_names_kind_name: "cipher_suite", ... or NULL. */
+const char *mt_names_of(int kind, uint32_t code);
+int mt_names_code(int kind, const char *name, uint32_t *code);
+size_t mt_names_count(int kind);
+int mt_names_at(int kind, size_t i, uint32_t *code, const char **name);
+int mt_names_is_grease(int kind, uint32_t code);
+const char *mt_names_kind_name(int kind);
+
 #endif

@@ -10,6 +10,7 @@ local core = require "moontls.core"
 local names = require "moontls.names"
 local rng = require "moontls.rng"
 local context = require "moontls.context"
+local msgmod = require "moontls.msg"
 
 local M = {}
 local Conn = core.Conn -- the userdata's method table: we add the Lua methods
@@ -147,17 +148,70 @@ end
 -- Each returns ok, err: whether the hooks ran without error.
 local run_hook = {}
 
+-- The format hints of a message event: the version once negotiated (TLS 1.3 formats
+-- before), the sender's side, the content type.
+local function message_hints(conn, ev)
+  local v = conn:_info().version
+  local role = conn:_role()
+  local side = role
+  if ev.dir ~= 0 then side = role == "client" and "server" or "client" end
+  return { version = v ~= 0 and v or 0x0304, side = side, content_type = ev.content_type }
+end
+
+-- A verdict of a message hook as a list of byte strings, or nil for "pass" (SCRIPTING.md
+-- 6.5): nil = the message as it stands (edited in place: re-encoded), false = drop, a
+-- string = raw bytes, a message table = encoded, a list = several. current(t) gives the
+-- bytes of the hook's own message table.
+local function message_objects(v, msg, current, hints)
+  local function one(t, i)
+    if type(t) == "string" then return t end
+    if type(t) ~= "table" then
+      error(("verdict entry %d: bytes or a message table expected, got %s"):format(i, type(t)), 0)
+    end
+    if rawequal(t, msg) then return current(t) end
+    if t.type ~= nil or t.type_code ~= nil or t.body ~= nil then return msgmod.encode(t, t.hints or hints) end
+    if type(t.raw) == "string" then return t.raw end
+    error(("verdict entry %d: a message table needs a type"):format(i), 0)
+  end
+  if v == nil then return { current(msg) } end
+  if v == false then return {} end
+  if type(v) == "string" then return { v } end
+  if type(v) ~= "table" then
+    error("verdict: nil, false, bytes, a message table or a list expected, got " .. type(v), 0)
+  end
+  if v[1] == nil or v.type ~= nil or v.type_code ~= nil or v.body ~= nil or rawequal(v, msg) then
+    return { one(v, 1) }
+  end
+  local out = {}
+  for i, o in ipairs(v) do out[i] = one(o, i) end
+  return out
+end
+
+-- Message hooks get the decoded table (msg.raw: the bytes as built or received). A
+-- message that does not decode (a malformed one from the peer) comes as
+-- {type=, type_code=, content_type=, raw=, decode_error=} and only raw counts. Setting
+-- msg.raw in place replaces the bytes as they are; otherwise the fields are re-encoded,
+-- and an encoding equal to the original passes unchanged.
 local function message_hook(conn, st, ev, name)
-  local tname, code = msg_type_name(ev)
-  local msg = { type = tname, type_code = code, content_type = ev.content_type, raw = ev.data }
+  local hints = message_hints(conn, ev)
+  local msg, derr = msgmod.decode(ev.data, hints)
+  local parsed = msg ~= nil
+  if not parsed then
+    local tname, code = msg_type_name(ev)
+    msg = { type = tname, type_code = code, content_type = ev.content_type, raw = ev.data,
+            decode_error = derr }
+  end
+  local function current(t)
+    if not parsed or t.raw ~= ev.data then return t.raw end
+    return msgmod.encode(t, hints)
+  end
   local e = event_view(ev)
+  e.encode = function() return current(msg) end
   local ok, v = first_verdict(handlers(st, name), conn, msg, e)
   if not ok then return false, v end
-  -- nil with msg.raw edited in place is a replacement too
-  if v == nil and msg.raw ~= ev.data then v = msg.raw end
-  local good, objs = pcall(objects, v, "raw")
+  local good, objs = pcall(message_objects, v, msg, current, hints)
   if not good then return false, objs end
-  if objs then conn:_event_replace(objs) end
+  if not (#objs == 1 and objs[1] == ev.data) then conn:_event_replace(objs) end
   if name == "message_out" and (e.hash ~= true or e.adopt ~= false) then
     conn:_event_flags(e.hash and true or false, e.adopt and true or false)
   end

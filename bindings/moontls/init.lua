@@ -5,22 +5,17 @@ local names = require "moontls.names"
 local rng = require "moontls.rng"
 local context = require "moontls.context"
 local conn = require "moontls.conn"
+local hex = require "moontls.hex"
+local msg = require "moontls.msg"
 
-local M = { version = core.version, core = core, names = names, rng = rng }
-
--- Hex helpers: tls.hex.encode(bytes) -> "0a1b..", tls.hex.decode(hex) -> bytes or nil, err.
-M.hex = {}
-
-function M.hex.encode(s)
-  return (s:gsub(".", function(c) return string.format("%02x", c:byte()) end))
-end
-
-function M.hex.decode(h)
-  h = h:gsub("%s", "")
-  if #h % 2 ~= 0 then return nil, "odd number of hex digits" end
-  if h:find("[^%x]") then return nil, "invalid hex digit" end
-  return (h:gsub("%x%x", function(x) return string.char(tonumber(x, 16)) end))
-end
+-- Messages as tables (SCRIPTING.md 6.4): tls.decode, tls.encode, tls.validate, the
+-- extension helpers tls.ext.*, the byte mutators tls.mut.*, and tls.hex (encode,
+-- decode, dump).
+local M = {
+  version = core.version, core = core, names = names, rng = rng, hex = hex,
+  decode = msg.decode, encode = msg.encode, validate = msg.validate,
+  ext = require "moontls.ext", mut = require "moontls.mut",
+}
 
 -- Alert names both ways: tls.alerts[50] == "decode_error", tls.alerts.decode_error == 50.
 M.alerts = setmetatable({}, {

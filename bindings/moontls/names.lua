@@ -1,78 +1,39 @@
 -- moontls.names: IANA names <-> code points, both ways (tls.names.groups.x25519 == 29,
--- tls.names.groups[29] == "x25519"). Written here in Lua until the C codec's table
--- (lib/handshake/names.c) is public; the values are the IANA registry's.
-local M = {}
+-- tls.names.groups[29] == "x25519"), from the C names table (lib/handshake/names.c, the
+-- one diagnostics and the codec use), so Lua and C never disagree.
+--
+-- Each table holds the canonical entries both ways (pairs() walks them); other spellings
+-- the C table accepts ("alpn", "P-256", "tls1.3", "hello_retry_request") and "grease"
+-- resolve through __index, and so does a GREASE code (-> "grease").
+local core = require "moontls.core"
 
--- One table answering both directions: names are strings, codes are integers.
-local function both(t)
-  local r = {}
-  for name, code in pairs(t) do
-    r[name] = code
-    r[code] = name
-  end
-  return r
+local M = {}
+local K = core.name_kinds
+
+local function table_of(kind)
+  return setmetatable(core.names_list(kind), {
+    __index = function(_, k)
+      if type(k) == "string" then return core.name_code(kind, k) end
+      if math.type(k) == "integer" then return core.name_of(kind, k) end
+      return nil
+    end,
+  })
 end
 
-M.versions = both{
-  ["1.0"] = 0x0301, ["1.1"] = 0x0302, ["1.2"] = 0x0303, ["1.3"] = 0x0304,
-}
-
-M.suites = both{
-  -- TLS 1.3 (RFC 8446 B.4)
-  TLS_AES_128_GCM_SHA256 = 0x1301,
-  TLS_AES_256_GCM_SHA384 = 0x1302,
-  TLS_CHACHA20_POLY1305_SHA256 = 0x1303,
-  TLS_AES_128_CCM_SHA256 = 0x1304,
-  TLS_AES_128_CCM_8_SHA256 = 0x1305,
-  -- TLS 1.2 (for naming what peers send; the 1.2 engine is later work)
-  TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 = 0xc02b,
-  TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384 = 0xc02c,
-  TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 = 0xc02f,
-  TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384 = 0xc030,
-  TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256 = 0xcca9,
-  TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256 = 0xcca8,
-  TLS_DHE_RSA_WITH_AES_128_GCM_SHA256 = 0x009e,
-  TLS_DHE_RSA_WITH_AES_256_GCM_SHA384 = 0x009f,
-  TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA = 0xc009,
-  TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA = 0xc00a,
-  TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA = 0xc013,
-  TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA = 0xc014,
-  TLS_RSA_WITH_AES_128_GCM_SHA256 = 0x009c,
-  TLS_RSA_WITH_AES_256_GCM_SHA384 = 0x009d,
-  TLS_RSA_WITH_AES_128_CBC_SHA = 0x002f,
-  TLS_RSA_WITH_AES_256_CBC_SHA = 0x0035,
-  TLS_EMPTY_RENEGOTIATION_INFO_SCSV = 0x00ff,
-  TLS_FALLBACK_SCSV = 0x5600,
-}
-
-M.groups = both{
-  secp256r1 = 23, secp384r1 = 24, secp521r1 = 25,
-  x25519 = 29, x448 = 30,
-  ffdhe2048 = 256, ffdhe3072 = 257, ffdhe4096 = 258, ffdhe6144 = 259, ffdhe8192 = 260,
-}
-
-M.sigalgs = both{
-  rsa_pkcs1_sha256 = 0x0401, rsa_pkcs1_sha384 = 0x0501, rsa_pkcs1_sha512 = 0x0601,
-  ecdsa_secp256r1_sha256 = 0x0403, ecdsa_secp384r1_sha384 = 0x0503,
-  ecdsa_secp521r1_sha512 = 0x0603,
-  rsa_pss_rsae_sha256 = 0x0804, rsa_pss_rsae_sha384 = 0x0805, rsa_pss_rsae_sha512 = 0x0806,
-  ed25519 = 0x0807, ed448 = 0x0808,
-  rsa_pss_pss_sha256 = 0x0809, rsa_pss_pss_sha384 = 0x080a, rsa_pss_pss_sha512 = 0x080b,
-  rsa_pkcs1_sha1 = 0x0201, ecdsa_sha1 = 0x0203,
-}
-
-M.content_types = both{
-  change_cipher_spec = 20, alert = 21, handshake = 22, application_data = 23, heartbeat = 24,
-}
-
-M.handshake_types = both{
-  hello_request = 0, client_hello = 1, server_hello = 2, hello_verify_request = 3,
-  new_session_ticket = 4, end_of_early_data = 5, encrypted_extensions = 8,
-  certificate = 11, server_key_exchange = 12, certificate_request = 13,
-  server_hello_done = 14, certificate_verify = 15, client_key_exchange = 16,
-  finished = 20, certificate_url = 21, certificate_status = 22, supplemental_data = 23,
-  key_update = 24, compressed_certificate = 25, message_hash = 254,
-}
+M.versions = table_of(K.version)
+M.suites = table_of(K.cipher_suite)
+M.groups = table_of(K.group)
+M.sigalgs = table_of(K.sigscheme)
+M.extensions = table_of(K.extension)
+M.messages = table_of(K.handshake)
+M.alerts = table_of(K.alert)
+M.alert_levels = table_of(K.alert_level)
+M.content_types = table_of(K.content_type)
+M.psk_modes = table_of(K.psk_mode)
+M.ec_point_formats = table_of(K.ec_point_format)
+M.cert_types = table_of(K.cert_type)
+M.cert_status_types = table_of(K.cert_status_type)
+M.handshake_types = M.messages -- the name this module first used
 
 -- RFC 8446 4.1.3: a ServerHello with this random is a HelloRetryRequest.
 M.HRR_RANDOM = "\xcf\x21\xad\x74\xe5\x9a\x61\x11\xbe\x1d\x8c\x02\x1e\x65\xb8\x91"
