@@ -152,7 +152,7 @@ static void push_node(conv *cv, mt_msg_id id)
         push_code(L, in.names, in.value);
         lua_setfield(L, -2, "type");
         lua_pushlstring(L, in.len ? (const char *)in.bytes : "", in.len);
-        if (cv->registry) { /* registry[ext] = data: "decoded, not edited" */
+        if (cv->registry && !in.raw) { /* registry[ext] = data: "decoded, not edited" */
             lua_pushvalue(L, -2);
             lua_pushvalue(L, -2);
             lua_rawset(L, cv->registry);

@@ -313,6 +313,13 @@ describe("the field rule", function()
     ch = client_hello()
     ch.extensions[9] = { type = "key_share", data = "zz" }
     assert.equal("\0\51\0\2zz", tls.encode(ch):sub(-6))
+    -- an extension kept raw where it was decoded keeps its data wherever it goes: a
+    -- cookie is raw in EncryptedExtensions and parsed in a HelloRetryRequest
+    local ee = assert(tls.decode(tls.encode{ type = "encrypted_extensions",
+      extensions = { { type = "cookie", data = "\0\3abc" } } }))
+    assert.same({ type = "cookie", data = "\0\3abc" }, ee.extensions[1])
+    local hrr = { type = "hello_retry_request", cipher_suite = 0x1301, extensions = { ee.extensions[1] } }
+    assert.equal("abc", tls.ext.find(assert(tls.decode(tls.encode(hrr))), "cookie").cookie)
     -- body replaces the whole body; the header length follows unless given
     ch = client_hello()
     ch.body = "hello"
