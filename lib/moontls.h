@@ -292,10 +292,15 @@ const mt_event *mt_conn_event(const mt_conn *c);
 /* Replace the object of a paused event with `n` objects (bytes concatenated in data, with
  * lengths in lens): n = 0 drops it, n = 1 replaces it, n > 1 splits/duplicates/injects.
  * For sign/verify_data/psk_binder/key_share the single replacement is the answer
- * (signature bytes, verify_data, binder, private key). May be called once per event. */
+ * (signature bytes, verify_data, binder, private key); key_share takes an optional second
+ * object, the key_exchange bytes to send instead of the computed public key (an invalid
+ * share on purpose). message_out with adoption: see mt_conn_event_set_flags. */
 int mt_conn_event_replace(mt_conn *c, const uint8_t *data, const size_t *lens, size_t n);
-/* message_out knobs: whether the transcript hashes the final bytes, whether the engine
- * adopts them. */
+/* message_out knobs: whether the transcript hashes the final bytes (default 1; 0 hashes
+ * the engine's own encoding: a deliberate Finished mismatch), and whether the engine
+ * adopts a single replacement as what it meant to send (default 0: the wire changes,
+ * the negotiated state does not). Adoption is implemented for the client's ClientHello:
+ * random, session id and the offer the server's answers are checked against. */
 int mt_conn_event_set_flags(mt_conn *c, int hash_final, int adopt);
 /* record_out knobs: record version, TLS 1.3 padding length, outer content type. */
 int mt_conn_event_set_record(mt_conn *c, uint8_t type, uint16_t version, size_t padding);
@@ -303,6 +308,22 @@ int mt_conn_event_set_record(mt_conn *c, uint8_t type, uint16_t version, size_t 
  * continues. An error code fails the connection with MT_ERR_HOOK (the binding passes the
  * script's error here). */
 int mt_conn_event_done(mt_conn *c, int err);
+
+/* ---- scripting knobs (the engine misbehaves only when asked) ---- */
+
+/* record_out: the outer content type written in a TLS 1.3 protected record's header
+ * (default application_data; RFC 8446 5.2). */
+int mt_conn_event_set_outer_type(mt_conn *c, uint8_t outer_type);
+/* Queue a message of any content type (handshake: header + body) to be sent after what
+ * is already queued, through the same output hooks and record layer as the engine's own
+ * messages: manual driving and injection. For handshake messages `hash` says whether it
+ * enters the transcript. The state machine does not see it (send what it would not). */
+int mt_conn_inject(mt_conn *c, uint8_t content_type, const uint8_t *msg, size_t len, int hash);
+/* Server: answer the first ClientHello with a HelloRetryRequest asking for `group` (0:
+ * the group the engine would pick) even when a usable share was offered; with twice = 1
+ * answer the second ClientHello with another HelloRetryRequest (RFC 8446 4.1.4 forbids
+ * it: for testing clients). */
+int mt_config_force_hrr(mt_config *cfg, uint16_t group, int twice);
 
 /* ======================================================================================
  * Additions for the Lua binding (lib/api_extra.c; bindings/ owner). Small accessors the

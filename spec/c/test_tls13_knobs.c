@@ -1,0 +1,254 @@
+/*
+ * The engine's scripting knobs, each shown with the peer's answer: injected messages,
+ * forced HelloRetryRequests, an invalid key share through the key_share hook, a wrong
+ * TLS 1.3 outer content type, and adoption of a ClientHello rewritten by a hook.
+ */
+#include "../../lib/handshake/codec.h"
+#include "../../lib/moontls.h"
+#include "test.h"
+
+#define PKI "spec/fixtures/pki/"
+
+static uint8_t *slurp(const char *path, size_t *n)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) exit(2);
+    fseek(f, 0, SEEK_END);
+    long l = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    uint8_t *p = malloc((size_t)l + 1);
+    if (fread(p, 1, (size_t)l, f) != (size_t)l) exit(2);
+    fclose(f);
+    *n = (size_t)l;
+    return p;
+}
+
+static int64_t fixed_clock(void *ud)
+{
+    return 1735689600;
+}
+
+static mt_config *server(void)
+{
+    size_t cn, kn;
+    uint8_t *c = slurp(PKI "leaf-p256.chain.pem", &cn), *k = slurp(PKI "leaf-p256.key", &kn);
+    mt_config *cfg = mt_config_new(MT_ROLE_SERVER);
+    mt_config_add_credential(cfg, c, cn, k, kn);
+    mt_config_set_clock(cfg, fixed_clock, NULL);
+    free(c);
+    free(k);
+    return cfg;
+}
+
+static mt_config *client(void)
+{
+    size_t n;
+    uint8_t *ca = slurp(PKI "ca-bundle.pem", &n);
+    mt_config *cfg = mt_config_new(MT_ROLE_CLIENT);
+    mt_config_set_ca(cfg, ca, n);
+    mt_config_set_server_name(cfg, "localhost");
+    mt_config_set_clock(cfg, fixed_clock, NULL);
+    free(ca);
+    return cfg;
+}
+
+/* A hook answering function: called for every paused event of one side. */
+typedef void (*answer_fn)(mt_conn *conn, const mt_event *ev, void *ud);
+
+static void run_side(mt_conn *conn, answer_fn fn, void *ud)
+{
+    for (int i = 0; i < 64; i++) {
+        mt_conn_run(conn);
+        const mt_event *ev = mt_conn_event(conn);
+        if (ev == NULL) return;
+        if (fn && ev->paused) fn(conn, ev, ud);
+        mt_conn_event_done(conn, 0);
+    }
+}
+
+static void pump(mt_conn *c, mt_conn *s, answer_fn cf, void *cud, answer_fn sf, void *sud)
+{
+    for (int round = 0; round < 32; round++) {
+        run_side(c, cf, cud);
+        run_side(s, sf, sud);
+        const uint8_t *p;
+        size_t a = mt_conn_output(c, &p);
+        if (a) mt_conn_feed(s, p, a);
+        mt_conn_output_consume(c, a);
+        size_t b = mt_conn_output(s, &p);
+        if (b) mt_conn_feed(c, p, b);
+        mt_conn_output_consume(s, b);
+        if (!a && !b) break;
+    }
+}
+
+static void test_inject(void)
+{
+    mt_config *ccfg = client(), *scfg = server();
+    /* Application data before any ClientHello: RFC 8446 5 unexpected_message. */
+    mt_conn *c = mt_conn_new(ccfg), *s = mt_conn_new(scfg);
+    CHECK_EQ(mt_conn_inject(c, 23, (const uint8_t *)"early", 5, 0), 0);
+    pump(c, s, NULL, NULL, NULL, NULL);
+    CHECK_EQ(mt_conn_error(s, NULL), MT_ERR_UNEXPECTED);
+    CHECK_EQ(mt_conn_error(c, NULL), MT_ERR_RECV(MT_ALERT_UNEXPECTED_MESSAGE));
+    mt_conn_free(c);
+    mt_conn_free(s);
+    /* An unknown handshake type after the ClientHello, kept out of the transcript. */
+    c = mt_conn_new(ccfg);
+    s = mt_conn_new(scfg);
+    mt_conn_run(c);
+    static const uint8_t odd[] = {99, 0, 0, 1, 0};
+    CHECK_EQ(mt_conn_inject(c, 22, odd, sizeof odd, 0), 0);
+    pump(c, s, NULL, NULL, NULL, NULL);
+    CHECK_EQ(mt_conn_error(s, NULL), MT_ERR_UNEXPECTED);
+    mt_conn_free(c);
+    mt_conn_free(s);
+    mt_config_unref(ccfg);
+    mt_config_unref(scfg);
+}
+
+static void test_force_hrr(void)
+{
+    mt_config *ccfg = client(), *scfg = server();
+    uint16_t groups[] = {0x001d, 0x0018};
+    mt_config_set_groups(ccfg, groups, 2);
+    CHECK_EQ(mt_config_force_hrr(scfg, 0x0018, 0), 0);
+    mt_conn *c = mt_conn_new(ccfg), *s = mt_conn_new(scfg);
+    pump(c, s, NULL, NULL, NULL, NULL);
+    CHECK(mt_conn_want(c) & MT_WANT_DONE);
+    mt_info i;
+    mt_conn_info(c, &i);
+    CHECK_EQ(i.hrr, 1);
+    CHECK_EQ(i.group, 0x0018);
+    mt_conn_free(c);
+    mt_conn_free(s);
+    /* Twice: RFC 8446 4.1.4 "If a client receives a second HelloRetryRequest in the same
+     * connection ... it MUST abort the handshake with an unexpected_message alert." */
+    CHECK_EQ(mt_config_force_hrr(scfg, 0x0018, 1), 0);
+    c = mt_conn_new(ccfg);
+    s = mt_conn_new(scfg);
+    pump(c, s, NULL, NULL, NULL, NULL);
+    CHECK_EQ(mt_conn_error(c, NULL), MT_ERR_UNEXPECTED);
+    CHECK_EQ(mt_conn_error(s, NULL), MT_ERR_RECV(MT_ALERT_UNEXPECTED_MESSAGE));
+    mt_conn_free(c);
+    mt_conn_free(s);
+    CHECK_EQ(mt_config_force_hrr(ccfg, 0, 0), MT_ERR_BAD_PARAM); /* servers only */
+    mt_config_unref(ccfg);
+    mt_config_unref(scfg);
+}
+
+static void zero_share(mt_conn *conn, const mt_event *ev, void *ud)
+{
+    if (ev->kind != MT_HOOK_KEY_SHARE) return;
+    /* keep the engine's private key (empty first object), send 32 zero bytes: the
+     * all-zero X25519 point */
+    uint8_t zeros[32] = {0};
+    size_t lens[2] = {0, 32};
+    mt_conn_event_replace(conn, zeros, lens, 2);
+    (*(int *)ud)++;
+}
+
+static void test_invalid_key_share(void)
+{
+    mt_config *ccfg = client(), *scfg = server();
+    mt_config_set_hooks(scfg, MT_HOOK_BIT(MT_HOOK_KEY_SHARE));
+    mt_conn *c = mt_conn_new(ccfg), *s = mt_conn_new(scfg);
+    int fired = 0;
+    pump(c, s, NULL, NULL, zero_share, &fired);
+    CHECK_EQ(fired, 1);
+    /* RFC 8446 7.4.2: an all-zero X25519 result: illegal_parameter. */
+    CHECK_EQ(mt_conn_error(c, NULL), MT_ERR_ILLEGAL_PARAM);
+    CHECK_EQ(mt_conn_error(s, NULL), MT_ERR_RECV(MT_ALERT_ILLEGAL_PARAMETER));
+    mt_conn_free(c);
+    mt_conn_free(s);
+    mt_config_unref(ccfg);
+    mt_config_unref(scfg);
+}
+
+static void wrong_outer(mt_conn *conn, const mt_event *ev, void *ud)
+{
+    /* the first protected record (epoch 1 = handshake keys) goes out as type 22 */
+    if (ev->kind == MT_HOOK_RECORD_OUT && ev->epoch == 1 && !*(int *)ud) {
+        mt_conn_event_set_outer_type(conn, 22);
+        *(int *)ud = 1;
+    }
+}
+
+static void test_outer_type(void)
+{
+    mt_config *ccfg = client(), *scfg = server();
+    mt_config_set_hooks(scfg, MT_HOOK_BIT(MT_HOOK_RECORD_OUT));
+    mt_conn *c = mt_conn_new(ccfg), *s = mt_conn_new(scfg);
+    int done = 0;
+    pump(c, s, NULL, NULL, wrong_outer, &done);
+    CHECK_EQ(done, 1);
+    /* RFC 8446 5.2: a protected record is application_data on the outside. */
+    CHECK_EQ(mt_conn_error(c, NULL), MT_ERR_UNEXPECTED);
+    mt_conn_free(c);
+    mt_conn_free(s);
+    mt_config_unref(ccfg);
+    mt_config_unref(scfg);
+}
+
+typedef struct {
+    int adopt;
+    int fired;
+} rewrite_ctx;
+
+/* Replace the ClientHello's session id by 32 bytes of 0x42, through the codec. */
+static void new_session_id(mt_conn *conn, const mt_event *ev, void *ud)
+{
+    rewrite_ctx *rc = ud;
+    if (ev->kind != MT_HOOK_MESSAGE_OUT || ev->msg_type != 1) return;
+    mt_hs_ctx ctx = {.content_type = 22, .version = 0x0304, .side = 0};
+    mt_hs_msg *m = NULL;
+    if (mt_hs_decode(&ctx, ev->data, ev->len, &m, NULL, 0) != 0) return;
+    uint8_t sid[32];
+    memset(sid, 0x42, sizeof sid);
+    mt_hs_set_bytes(m, mt_hs_child(m, MT_HS_ROOT, "legacy_session_id"), sid, sizeof sid);
+    mt_buf out = {0};
+    mt_hs_encode(m, &out);
+    size_t len = out.len;
+    mt_conn_event_replace(conn, out.data, &len, 1);
+    mt_conn_event_set_flags(conn, 1, rc->adopt);
+    mt_buf_free(&out);
+    mt_hs_msg_free(m);
+    rc->fired++;
+}
+
+static void test_adopt(void)
+{
+    mt_config *ccfg = client(), *scfg = server();
+    mt_config_set_hooks(ccfg, MT_HOOK_BIT(MT_HOOK_MESSAGE_OUT));
+    /* Without adoption the client still expects its own session id back: RFC 8446 4.1.3
+     * illegal_parameter on the mismatching echo. */
+    rewrite_ctx rc = {0, 0};
+    mt_conn *c = mt_conn_new(ccfg), *s = mt_conn_new(scfg);
+    pump(c, s, new_session_id, &rc, NULL, NULL);
+    CHECK_EQ(rc.fired, 1);
+    CHECK_EQ(mt_conn_error(c, NULL), MT_ERR_ILLEGAL_PARAM);
+    mt_conn_free(c);
+    mt_conn_free(s);
+    /* Adopted: the engine takes the rewritten ClientHello as its own and completes. */
+    rewrite_ctx ra = {1, 0};
+    c = mt_conn_new(ccfg);
+    s = mt_conn_new(scfg);
+    pump(c, s, new_session_id, &ra, NULL, NULL);
+    CHECK_EQ(ra.fired, 1);
+    CHECK(mt_conn_want(c) & MT_WANT_DONE);
+    CHECK(mt_conn_want(s) & MT_WANT_DONE);
+    mt_conn_free(c);
+    mt_conn_free(s);
+    mt_config_unref(ccfg);
+    mt_config_unref(scfg);
+}
+
+int main(void)
+{
+    RUN(test_inject);
+    RUN(test_force_hrr);
+    RUN(test_invalid_key_share);
+    RUN(test_outer_type);
+    RUN(test_adopt);
+    return test_summary();
+}
