@@ -692,6 +692,10 @@ int mt_conn_run(mt_conn *c)
             rc = flush(c);
             if (rc == MT_PAUSED) return 0;
             if (rc) return mt_eng_fail(c, rc, "sending");
+            /* RFC 8446 5.1: 0x0301 is for an initial ClientHello only; once our first
+             * flight is out every record, alerts included, carries 0x0303. */
+            if (c->wr.record_version == MT_VERSION_TLS10 && c->wr.epoch == 0)
+                c->wr.record_version = MT_VERSION_TLS12;
             continue;
         }
         if (c->in_raw.len) {

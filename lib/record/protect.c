@@ -475,7 +475,10 @@ static int open_cbc(mt_rec_prot *p, const mt_record *in, mt_buf *plain, mt_recor
 
     mac_header(hdr, p->seq, in->outer_type, in->version, 0);
     MT_TRY(mt_buf_reserve(plain, in->payload.len));
-    rc = mt_cbc_open(p->cbc, hdr, in->payload.p, in->payload.len, &plain->data[start], &plain_len);
+    /* An empty fragment reserves nothing: never index a NULL buffer (it is an invalid CBC
+     * length and fails below). */
+    uint8_t *dst = plain->data ? plain->data + start : NULL;
+    rc = mt_cbc_open(p->cbc, hdr, in->payload.p, in->payload.len, dst, &plain_len);
     /* RFC 5246 7.2.2: bad_record_mac "MUST be returned if ... a TLSCiphertext decrypted in
      * an invalid way: either it wasn't an even multiple of the block length, or its
      * padding values, when checked, weren't correct." */

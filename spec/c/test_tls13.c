@@ -63,6 +63,14 @@ static mt_config *client_cfg(void)
     return cfg;
 }
 
+static unsigned last_alert_version; /* record version of the last alert `a` sent */
+
+static void note_alerts(const uint8_t *p, size_t n)
+{
+    for (size_t off = 0; off + 5 <= n; off += 5 + (size_t)(p[off + 3] << 8 | p[off + 4]))
+        if (p[off] == 21) last_alert_version = (unsigned)(p[off + 1] << 8 | p[off + 2]);
+}
+
 /* Move bytes both ways until neither side makes progress. Returns rounds used. */
 static int pump(mt_conn *a, mt_conn *b)
 {
@@ -72,6 +80,7 @@ static int pump(mt_conn *a, mt_conn *b)
         mt_conn_run(b);
         const uint8_t *p;
         size_t na = mt_conn_output(a, &p);
+        note_alerts(p, na);
         if (na) {
             mt_conn_feed(b, p, na);
             mt_conn_output_consume(a, na);
@@ -221,6 +230,9 @@ static void expect_failure(const char *server_stem, const char *name, int client
     CHECK_EQ(mt_conn_error(cc, NULL), client_err);
     /* The server hears the alert the client sent. */
     CHECK_EQ(mt_conn_error(sc, NULL), MT_ERR_RECV(MT_ERR_ALERT(client_err)));
+    /* RFC 8446 5.1: the alert record is not the initial ClientHello: version 0x0303
+     * (OpenSSL and GnuTLS refuse 0x0301 here and never see the alert). */
+    CHECK_EQ(last_alert_version, 0x0303);
     mt_conn_free(cc);
     mt_conn_free(sc);
     mt_config_unref(ccfg);
