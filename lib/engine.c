@@ -39,7 +39,9 @@ static void ev_reset(mt_conn *c)
  * interest it returns 0 with ev_replaced 0 (pass). */
 static int hook_point(mt_conn *c, const mt_event *tmpl, const uint8_t *data, size_t len)
 {
-    if (c->ev_state == MT_EV_DONE) return 0;
+    /* Resuming: the answered event must be this point's (pipelines re-enter exactly
+     * where they paused; anything else is an engine bug, reported, never misapplied). */
+    if (c->ev_state == MT_EV_DONE) return c->ev.kind == tmpl->kind ? 0 : MT_ERR_BAD_STATE;
     if (!interested(c, tmpl->kind)) return 0;
     c->ev = *tmpl;
     c->ev.paused = 1;
@@ -491,11 +493,6 @@ static int dispatch(mt_conn *c, mt_slice msg)
 {
     const mt_state *st = &c->table[c->state];
     uint8_t type = msg.p[0];
-    if (c->last_dir != 1) {
-        c->flight++;
-        c->last_dir = 1;
-    }
-    c->msg_seq++;
     if (st->send || st->accept == NULL)
         return mt_eng_fail(c, MT_ERR_UNEXPECTED, "%s: no message expected, got type %u", st->name,
                            type);
@@ -623,39 +620,51 @@ static int in_pump(mt_conn *c)
         MT_TRY(mt_buf_set(&c->cur_msg, msg.p, msg.len));
         c->in_stage = 3;
     }
-    /* in_stage 3: [message_in] then the state machine; then back to 2 for the next. */
-    mt_event t = {.kind = MT_HOOK_MESSAGE_IN,
-                  .dir = 1,
-                  .content_type = MT_CT_HANDSHAKE,
-                  .msg_type = c->cur_msg.data[0],
-                  .epoch = c->rd.epoch,
-                  .flight = c->flight,
-                  .seq = c->msg_seq};
-    MT_TRY(hook_point(c, &t, c->cur_msg.data, c->cur_msg.len));
-    if (c->ev_replaced) {
-        /* The replacement objects are whole messages (header + body); each goes to the
-         * state machine in turn. Copy them out of the event first. */
-        mt_buf repl = {0};
-        size_t lens[MT_ARRAY_LEN(c->ev_lens)], n = c->ev_nrepl;
-        rc = mt_buf_set(&repl, c->ev_repl.data, c->ev_repl.len);
-        memcpy(lens, c->ev_lens, sizeof lens);
-        ev_reset(c);
-        c->in_stage = 2;
-        size_t off = 0;
-        for (size_t i = 0; i < n && rc == 0 && !c->err; i++) {
-            if (lens[i] < 4) {
-                rc = mt_eng_fail(c, MT_ERR_DECODE, "message_in hook returned %zu bytes", lens[i]);
-                break;
+    if (c->in_stage == 3) {
+        /* [message_in]: the verdict becomes the list of messages to hand over. */
+        if (c->ev_state != MT_EV_DONE) {
+            if (c->last_dir != 1) {
+                c->flight++;
+                c->last_dir = 1;
             }
-            rc = dispatch(c, mt_slice_of(repl.data + off, lens[i]));
-            off += lens[i];
+            c->msg_seq++;
         }
-        mt_buf_free(&repl);
-        return rc;
+        mt_event t = {.kind = MT_HOOK_MESSAGE_IN,
+                      .dir = 1,
+                      .content_type = MT_CT_HANDSHAKE,
+                      .msg_type = c->cur_msg.data[0],
+                      .epoch = c->rd.epoch,
+                      .flight = c->flight,
+                      .seq = c->msg_seq - 1};
+        MT_TRY(hook_point(c, &t, c->cur_msg.data, c->cur_msg.len));
+        rc = 0;
+        if (c->ev_replaced) {
+            c->n_dispatch = c->ev_nrepl;
+            memcpy(c->dispatch_lens, c->ev_lens, sizeof c->dispatch_lens);
+            rc = mt_buf_set(&c->cur_msg, c->ev_repl.data, c->ev_repl.len);
+        } else {
+            c->n_dispatch = 1;
+            c->dispatch_lens[0] = c->cur_msg.len;
+        }
+        c->dispatch_idx = 0;
+        c->dispatch_off = 0;
+        ev_reset(c);
+        if (rc) return mt_eng_fail(c, rc, "message_in hook");
+        c->in_stage = 4;
     }
-    ev_reset(c);
-    c->in_stage = 2;
-    return dispatch(c, mt_buf_slice(&c->cur_msg));
+    /* in_stage 4: the state machine, one message per call so send states run in between.
+     * A handler that pauses (a crypto hook) is called again with the same message. */
+    if (c->dispatch_idx >= c->n_dispatch) {
+        c->in_stage = 2;
+        return 0;
+    }
+    size_t len = c->dispatch_lens[c->dispatch_idx];
+    if (len < 4) return mt_eng_fail(c, MT_ERR_DECODE, "message_in hook returned %zu bytes", len);
+    rc = dispatch(c, mt_slice_of(c->cur_msg.data + c->dispatch_off, len));
+    if (rc) return rc;
+    c->dispatch_off += len;
+    if (++c->dispatch_idx >= c->n_dispatch) c->in_stage = 2;
+    return 0;
 }
 
 /* ---------------------------------------------------------------------------------
@@ -953,9 +962,33 @@ void mt_conn_free(mt_conn *c)
     mt_buf_free(&c->cur_msg);
     mt_buf_free(&c->in_raw);
     mt_buf_free(&c->answer);
+    mt_buf_free(&c->alpn_choice);
     mt_config_unref(c->cfg);
     mt_wipe(c, sizeof *c);
     free(c);
+}
+
+int mt_conn_set_config(mt_conn *c, mt_config *cfg)
+{
+    /* Only while the server has not decided anything: before or at the client_hello
+     * hook (an SNI switch), with the same role. */
+    MT_ENSURE(cfg && cfg->role == c->role && c->version == 0 && !c->handshake_done,
+              MT_ERR_BAD_STATE);
+    mt_config_ref(cfg);
+    mt_config_unref(c->cfg);
+    c->cfg = cfg;
+    return 0;
+}
+
+int mt_conn_select_alpn(mt_conn *c, const char *name)
+{
+    MT_ENSURE(c->role == MT_ROLE_SERVER && c->version == 0, MT_ERR_BAD_STATE);
+    mt_buf_reset(&c->alpn_choice);
+    c->alpn_choice_set = 1;
+    if (name == NULL) return 0;
+    size_t l = strlen(name);
+    MT_ENSURE(l > 0 && l < 256, MT_ERR_BAD_PARAM);
+    return mt_wr_vec8(&c->alpn_choice, name, l);
 }
 
 void mt_conn_set_hooks(mt_conn *c, uint32_t mask)

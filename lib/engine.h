@@ -142,10 +142,12 @@ struct mt_conn {
     mt_reasm reasm;
     mt_buf app_in;
     size_t app_in_off;
-    int in_stage; /* 0: deframe next record; 1: record_in hook pending; 2: messages */
+    int in_stage; /* 0: deframe; 1: record_in; 2: next message; 3: message_in; 4: handover */
     mt_record in_rec;
-    mt_buf cur_msg; /* the handshake message being delivered */
-    mt_buf in_raw;  /* fed bytes waiting for the wire_in hook */
+    mt_buf cur_msg;           /* the handshake message(s) being delivered */
+    size_t dispatch_lens[16]; /* after message_in: the messages in cur_msg ... */
+    size_t n_dispatch, dispatch_idx, dispatch_off; /* ... and how far the handover got */
+    mt_buf in_raw;                                 /* fed bytes waiting for the wire_in hook */
 
     /* output */
     mt_rec_prot wr;
@@ -184,6 +186,8 @@ struct mt_conn {
     uint16_t version, suite, group, sigalg;
     int hrr;
     char alpn[256];
+    mt_buf alpn_choice; /* server: a script's ALPN choice (u8-prefixed), see alpn_choice_set */
+    int alpn_choice_set;
     char sni[256];
     uint8_t client_random[32], server_random[32];
 

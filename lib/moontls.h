@@ -324,6 +324,16 @@ int mt_conn_inject(mt_conn *c, uint8_t content_type, const uint8_t *msg, size_t 
  * answer the second ClientHello with another HelloRetryRequest (RFC 8446 4.1.4 forbids
  * it: for testing clients). */
 int mt_config_force_hrr(mt_config *cfg, uint16_t group, int twice);
+/* Server, SNI-style: serve this connection with another configuration (same role): call it
+ * before the first run or while paused at the client_hello hook, which carries the whole
+ * ClientHello; its server_name is in mt_conn_info's sni afterwards only. A client_hello
+ * hook may also answer one byte, an alert description to abort with. MT_ERR_BAD_STATE
+ * once the server has chosen its parameters. */
+int mt_conn_set_config(mt_conn *c, mt_config *cfg);
+/* Server: pick the ALPN protocol for this connection (an ALPN callback), overriding the
+ * configured list; NULL = negotiate none. It must be one the client offered, else
+ * no_application_protocol (RFC 7301 3.2). Same timing as mt_conn_set_config. */
+int mt_conn_select_alpn(mt_conn *c, const char *name);
 
 /* ======================================================================================
  * Additions for the Lua binding (lib/api_extra.c; bindings/ owner). Small accessors the

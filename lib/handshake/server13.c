@@ -231,10 +231,13 @@ static int choose_alpn(mt_conn *c, const mt_hs_msg *m)
 {
     mt_hs_id ext = mt_t13_ext(m, MT_EXT_ALPN);
     c->alpn[0] = 0;
-    if (ext == MT_HS_NONE || c->cfg->alpn.len == 0) return 0;
+    /* A script's choice (mt_conn_select_alpn) replaces our preference list: one name,
+     * or none at all. */
+    const mt_buf *prefs = c->alpn_choice_set ? &c->alpn_choice : &c->cfg->alpn;
+    if (ext == MT_HS_NONE || prefs->len == 0) return 0;
     mt_hs_id list = mt_hs_child(m, ext, "protocol_name_list");
     mt_reader r;
-    mt_rd_init(&r, c->cfg->alpn.data, c->cfg->alpn.len);
+    mt_rd_init(&r, prefs->data, prefs->len);
     while (mt_rd_left(&r)) {
         mt_slice ours;
         if (mt_rd_vec8_slice(&r, &ours)) break;
@@ -271,6 +274,24 @@ static int on_client_hello(mt_conn *c, mt_slice msg, int second)
     server13 *hs = HS(c);
     mt_hs_msg *m = NULL;
     MT_TRY(mt_tls13_decode(c, msg, MT_HS_SIDE_CLIENT, NULL, &m));
+    if (!second) {
+        /* client_hello hook, before any decision: a script may switch the configuration
+         * (SNI: mt_conn_set_config), pick the ALPN protocol (mt_conn_select_alpn), or
+         * answer one byte, an alert to abort with. Only a parsed message gets here. */
+        const uint8_t *answer;
+        size_t alen;
+        int rc = mt_eng_ask(c, MT_HOOK_CLIENT_HELLO, 0, msg.p, msg.len, &answer, &alen);
+        if (rc) {
+            mt_hs_msg_free(m);
+            return rc;
+        }
+        if (answer && alen == 1) {
+            mt_hs_msg_free(m);
+            return mt_eng_fail(c, MT_ERR_SENT(answer[0]),
+                               "ClientHello refused by the "
+                               "client_hello hook");
+        }
+    }
     int rc = check_versions(c, m);
     if (rc == 0) rc = check_extension_rules(c, m);
     if (rc == 0) {

@@ -243,8 +243,78 @@ static void test_adopt(void)
     mt_config_unref(scfg);
 }
 
+typedef struct {
+    mt_config *switch_to; /* SNI-style switch */
+    const char *alpn;     /* ALPN choice, or NULL */
+    int abort_alert;      /* >0: refuse with this alert */
+    int fired;
+    char sni_seen[64];
+} ch_ctx;
+
+static void on_client_hello(mt_conn *conn, const mt_event *ev, void *ud)
+{
+    ch_ctx *x = ud;
+    if (ev->kind != MT_HOOK_CLIENT_HELLO) return;
+    x->fired++;
+    CHECK(ev->len > 4 && ev->data[0] == 1); /* the whole ClientHello */
+    if (x->switch_to) CHECK_EQ(mt_conn_set_config(conn, x->switch_to), 0);
+    if (x->alpn) CHECK_EQ(mt_conn_select_alpn(conn, x->alpn), 0);
+    if (x->abort_alert) {
+        uint8_t a = (uint8_t)x->abort_alert;
+        size_t one = 1;
+        mt_conn_event_replace(conn, &a, &one, 1);
+    }
+}
+
+static void test_client_hello_hook(void)
+{
+    mt_config *ccfg = client(), *scfg = server();
+    const char *protos[] = {"h2", "http/1.1"};
+    mt_config_set_alpn(ccfg, protos, 2);
+    mt_config_set_hooks(scfg, MT_HOOK_BIT(MT_HOOK_CLIENT_HELLO));
+    /* SNI-style switch to a configuration holding the RSA certificate. */
+    size_t cn, kn;
+    uint8_t *c2 = slurp(PKI "leaf-rsa.chain.pem", &cn), *k2 = slurp(PKI "leaf-rsa.key", &kn);
+    mt_config *rsa = mt_config_new(MT_ROLE_SERVER);
+    mt_config_add_credential(rsa, c2, cn, k2, kn);
+    free(c2);
+    free(k2);
+    ch_ctx x = {rsa, "http/1.1", 0, 0, ""};
+    mt_conn *c = mt_conn_new(ccfg), *s = mt_conn_new(scfg);
+    pump(c, s, NULL, NULL, on_client_hello, &x);
+    CHECK_EQ(x.fired, 1);
+    CHECK(mt_conn_want(c) & MT_WANT_DONE);
+    mt_info i;
+    mt_conn_info(c, &i);
+    CHECK(i.alpn && strcmp(i.alpn, "http/1.1") == 0); /* the hook's choice, not "h2" */
+    CHECK(i.sigalg >= 0x0804 && i.sigalg <= 0x0806);  /* signed by the switched-to RSA key */
+    mt_conn_free(c);
+    mt_conn_free(s);
+    /* A protocol the client did not offer: RFC 7301 3.2 no_application_protocol. */
+    ch_ctx y = {NULL, "spdy/3", 0, 0, ""};
+    c = mt_conn_new(ccfg);
+    s = mt_conn_new(scfg);
+    pump(c, s, NULL, NULL, on_client_hello, &y);
+    CHECK_EQ(mt_conn_error(s, NULL), MT_ERR_SENT(MT_ALERT_NO_APPLICATION_PROTOCOL));
+    mt_conn_free(c);
+    mt_conn_free(s);
+    /* Refusal with an alert of the script's choosing. */
+    ch_ctx z = {NULL, NULL, MT_ALERT_UNRECOGNIZED_NAME, 0, ""};
+    c = mt_conn_new(ccfg);
+    s = mt_conn_new(scfg);
+    pump(c, s, NULL, NULL, on_client_hello, &z);
+    CHECK_EQ(mt_conn_error(s, NULL), MT_ERR_SENT(MT_ALERT_UNRECOGNIZED_NAME));
+    CHECK_EQ(mt_conn_error(c, NULL), MT_ERR_RECV(MT_ALERT_UNRECOGNIZED_NAME));
+    mt_conn_free(c);
+    mt_conn_free(s);
+    mt_config_unref(rsa);
+    mt_config_unref(ccfg);
+    mt_config_unref(scfg);
+}
+
 int main(void)
 {
+    RUN(test_client_hello_hook);
     RUN(test_inject);
     RUN(test_force_hrr);
     RUN(test_invalid_key_share);
