@@ -28,6 +28,8 @@ M.alerts = setmetatable({}, {
 M.context = context.new
 M.pair = conn.pair
 M.pump = conn.pump
+-- Traces, trace files, trace peers and replay (SCRIPTING.md 6.8); conn:transcript().
+M.trace = require "moontls.trace"
 
 -- LuaSocket is loaded on first use only: sans-I/O users need not have it.
 function M.connect(host, port, ctx, opts)

@@ -54,12 +54,50 @@ local function transport(sock)
   }
 end
 
--- Put a connection on a LuaSocket TCP object (connected or accepted).
-function M.attach(conn, sock)
-  if type(sock) ~= "userdata" or not sock.receive or not sock.send then
-    error("ctx:wrap: a LuaSocket TCP object expected", 3)
+-- A table transport {read = fn, write = fn[, close = fn][, getfd = fn]}:
+--   write(bytes[, timeout]) -> count | true | nil, err (count < #bytes: the rest waits)
+--   read([timeout]) -> bytes | nil, "timeout" | "closed" | err
+local function table_transport(t)
+  if type(t.read) ~= "function" or type(t.write) ~= "function" then
+    error("ctx:wrap: a transport table needs read and write functions", 4)
   end
+  return {
+    send = function(bytes, timeout)
+      local n, err = t.write(bytes, timeout)
+      if n == true or (n == nil and err == nil) then return #bytes end
+      if math.type(n) == "integer" then return n, err end
+      return 0, err or "write failed"
+    end,
+    recv = function(timeout)
+      local data, err = t.read(timeout)
+      if data == nil or data == "" then
+        if data == "" and err == nil then return nil, "timeout" end
+        return nil, err or "closed"
+      end
+      return data
+    end,
+    close = function(how) if t.close then t.close(how) end end,
+    getfd = function() return t.getfd and t.getfd() or -1 end,
+  }
+end
+
+-- Put a connection on a transport: a LuaSocket TCP object (connected or accepted), a
+-- table {read =, write =, close =}, or a trace peer (tls.trace.peer).
+function M.attach(conn, sock)
   local st = conn:_state()
+  if type(sock) == "table" then
+    local trace = require "moontls.trace"
+    if trace.is_peer(sock) then
+      st.peer_transport = sock
+      st.transport = { send = sock.send, recv = sock.recv, close = sock.close, getfd = sock.getfd }
+    else
+      st.transport = table_transport(sock)
+    end
+    return
+  end
+  if type(sock) ~= "userdata" or not sock.receive or not sock.send then
+    error("ctx:wrap: a LuaSocket TCP object, a {read =, write =} table or a trace peer expected", 3)
+  end
   st.sock = sock
   st.transport = transport(sock)
 end

@@ -1,0 +1,334 @@
+-- rfc8448.lua: SCRIPTING.md 7 (e). RFC 8448 byte for byte through the public Lua API.
+--
+--   lua5.4 scripts/examples/rfc8448.lua        (from the repository root, after make;
+--                                               or: scripts/moontls run scripts/examples/rfc8448.lua)
+--
+-- Section 3 (simple 1-RTT), client side: the client random comes from a pinned rng, the
+-- x25519 private key is pinned, a message_out hook hands the engine the RFC's ClientHello
+-- (ev.adopt = true: the engine takes it as its own offer), and a trace peer plays the
+-- RFC's server records. Every secret must equal the RFC's, and every record the client
+-- writes (ClientHello, Finished, application data, close_notify) must equal the RFC's
+-- byte for byte: the peer compares them exactly.
+--
+-- Section 3, server side: pinned server random, pinned server x25519 key, the RFC's RSA
+-- key (a PEM built from the published components), and the RSA-PSS salt pinned too
+-- (purpose "pss_salt", recovered from the RFC's signature), so the engine itself signs
+-- the RFC's CertificateVerify. A trace peer plays the RFC's client records.
+-- What the engine produces by itself and what hooks reproduce (the engine differs from the
+-- RFC's implementation there, not in anything the RFC requires):
+--   ServerHello          engine; a hook moves key_share before supported_versions (our
+--                        engine writes supported_versions first)
+--   EncryptedExtensions  hook: the RFC's bytes (supported_groups, record_size_limit and an
+--                        empty server_name; our engine writes only what it negotiated)
+--   NewSessionTicket     injected after the handshake (the engine sends no tickets yet)
+--   Certificate, CertificateVerify, Finished, all secrets, all record protection,
+--   application data and close_notify: engine
+--
+-- Section 5 (HelloRetryRequest), client side: as section 3, with both ClientHellos
+-- adopted from the RFC and the secp256r1 private key pinned for the second one.
+--
+-- Run as a script it prints one line per check; required (dofile) it returns the
+-- functions, which spec/rfc8448_spec.lua calls.
+local tls = require "moontls"
+local json = require "dkjson"
+local mime = require "mime"
+
+local hex = tls.hex.decode
+local M = {}
+
+local here = debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$") or "scripts/examples"
+M.FIXTURES = os.getenv("MOONTLS_FIXTURES") or (here .. "/../../spec/fixtures")
+
+-- The RFC 8448 data (spec/fixtures/rfc8448-*.json; layout in its README).
+function M.vectors(name)
+  local path = ("%s/rfc8448-%s.json"):format(M.FIXTURES, name)
+  local f = assert(io.open(path, "rb"))
+  local V = assert(json.decode(f:read("a")))
+  f:close()
+  return V
+end
+
+-- NSS key log label -> key_schedule entry.
+M.SECRETS = {
+  CLIENT_HANDSHAKE_TRAFFIC_SECRET = "client_handshake_traffic_secret",
+  SERVER_HANDSHAKE_TRAFFIC_SECRET = "server_handshake_traffic_secret",
+  CLIENT_TRAFFIC_SECRET_0 = "client_application_traffic_secret_0",
+  SERVER_TRAFFIC_SECRET_0 = "server_application_traffic_secret_0",
+  EXPORTER_SECRET = "exporter_master_secret",
+}
+
+-- Compare what the secret hook saw with the RFC; returns a list of problems.
+local function check_secrets(V, got, problems)
+  for label, key in pairs(M.SECRETS) do
+    if got[label] == nil then
+      problems[#problems + 1] = label .. " not derived"
+    elseif got[label] ~= hex(V.key_schedule[key]) then
+      problems[#problems + 1] = label .. " differs from RFC 8448"
+    end
+  end
+end
+
+-- The records of one sender, in order.
+local function records(V)
+  local r = {}
+  for i, rec in ipairs(V.records) do
+    r[i] = { sender = rec.sender, record = hex(rec.record), payload = hex(rec.payload),
+             messages = rec.messages, content_type = rec.content_type }
+  end
+  return r
+end
+
+-- The RSA private key of RFC 8448 section 2 as a PKCS#1 PEM, from its components.
+function M.rsa_pem(K)
+  local function len(n)
+    if n < 128 then return string.char(n) end
+    if n < 256 then return "\x81" .. string.char(n) end
+    return "\x82" .. string.char(n >> 8, n & 255)
+  end
+  local function int(h)
+    local b = hex(h):gsub("^%z+", "")
+    if b == "" or b:byte(1) >= 0x80 then b = "\0" .. b end
+    return "\2" .. len(#b) .. b
+  end
+  local body = int("00") .. int(K.modulus) .. int(K.public_exponent) .. int(K.private_exponent)
+    .. int(K.prime1) .. int(K.prime2) .. int(K.exponent1) .. int(K.exponent2) .. int(K.coefficient)
+  return M.pem("RSA PRIVATE KEY", "\x30" .. len(#body) .. body)
+end
+
+function M.pem(label, der)
+  local b64 = mime.b64(der)
+  return ("-----BEGIN %s-----\n%s\n-----END %s-----\n"):format(label, b64:gsub(("."):rep(64), "%0\n"):gsub("\n$", ""), label)
+end
+
+-- ---------------------------------------------------------------------------------
+-- Section 3, client side
+-- ---------------------------------------------------------------------------------
+
+-- Returns result = {ok =, problems = {...}, secrets = {label = bytes}, conn =, peer =,
+-- transcript =}.
+function M.client(V)
+  V = V or M.vectors("1rtt")
+  local R = records(V)
+  local got, problems = {}, {}
+  local ctx = assert(tls.context{
+    mode = "client", versions = { "1.3" }, verify = "none", compat_ccs = false,
+    suites = { "TLS_AES_128_GCM_SHA256" }, groups = { "x25519" },
+    rng = tls.rng.pinned{ client_random = hex(V.parsed.client_hello.random) }, -- any other draw fails
+    key_shares = { x25519 = { private = hex(V.keys.client_ephemeral_x25519.private) } },
+    hooks = {
+      message_out = function(conn, msg, ev)
+        if msg.type == "client_hello" then
+          ev.adopt = true -- treat the RFC's ClientHello as ours: same random and share as pinned
+          return hex(V.messages.client_hello)
+        end
+      end,
+      secret = function(conn, label, secret) got[label] = secret end,
+    },
+  })
+  -- The RFC's server: it checks what it receives and answers with the RFC's records, so
+  -- no server-side crypto runs here.
+  local peer = tls.trace.peer{
+    { expect = R[1].record, compare = "exact", name = "ClientHello" },
+    { send = R[2].record .. R[3].record, name = "ServerHello + encrypted flight" },
+    { expect = R[4].record, compare = "exact", name = "client Finished" },
+    { send = R[5].record, name = "NewSessionTicket" },
+    { expect = R[6].record, compare = "exact", name = "client application data" },
+    { send = R[7].record, name = "server application data" },
+    { expect = R[8].record, compare = "exact", name = "client close_notify" },
+    { send = R[9].record, name = "server close_notify" },
+  }
+  local conn = ctx:wrap(peer)
+  tls.trace.record(conn)
+  local ok, err = conn:handshake()
+  if not ok then problems[#problems + 1] = "handshake: " .. tostring(err) end
+  check_secrets(V, got, problems)
+  if ok then
+    -- RFC 8448 3: 50 bytes each way after the handshake, then close_notify both ways.
+    local n, serr = conn:send(R[6].payload)
+    if n ~= #R[6].payload then problems[#problems + 1] = "send: " .. tostring(serr) end
+    local data, rerr = conn:receive(#R[7].payload)
+    if data ~= R[7].payload then problems[#problems + 1] = "receive: " .. tostring(rerr) end
+    conn:close()
+    local _, cerr = conn:receive("*a") -- drain: the server's close_notify
+    local _ = cerr
+  end
+  if peer.error then problems[#problems + 1] = peer.error end
+  return { ok = #problems == 0, problems = problems, secrets = got, conn = conn, peer = peer,
+           transcript = conn:transcript() }
+end
+
+-- ---------------------------------------------------------------------------------
+-- Section 3, server side
+-- ---------------------------------------------------------------------------------
+
+-- `how`: "pinned_salt" (default: the engine signs with the RFC's PSS salt) or
+-- "sign_hook" (the sign hook returns the RFC's signature).
+function M.server(V, how)
+  V = V or M.vectors("1rtt")
+  how = how or "pinned_salt"
+  local R = records(V)
+  local got, problems, by_hook, sign_calls = {}, {}, {}, 0
+  -- Deterministic filler for draws the RFC does not fix (RSA blinding: no effect on the
+  -- signature).
+  local filler = 0
+  local function fill(n)
+    local t = {}
+    for i = 1, n do
+      filler = (filler * 1103515245 + 12345) % 2147483648
+      t[i] = string.char((filler >> 16) & 255)
+    end
+    return table.concat(t)
+  end
+  local ctx = assert(tls.context{
+    mode = "server", versions = { "1.3" }, compat_ccs = false,
+    suites = { "TLS_AES_128_GCM_SHA256" }, groups = { "x25519" },
+    certificate = M.pem("CERTIFICATE", hex(V.keys.server_certificate_der)),
+    key = M.rsa_pem(V.keys.server_rsa),
+    rng = function(n, purpose)
+      if purpose == "server_random" then return hex(V.parsed.server_hello.random) end
+      if purpose == "pss_salt" and how == "pinned_salt" then
+        return hex(V.parsed.server_certificate_verify.pss_salt)
+      end
+      return fill(n)
+    end,
+    key_shares = { x25519 = { private = hex(V.keys.server_ephemeral_x25519.private) } },
+    hooks = {
+      message_out = function(conn, msg, ev)
+        if msg.type == "server_hello" then
+          -- same content, the RFC's order: key_share, then supported_versions
+          if tls.ext.move(msg, "key_share", 1) then by_hook.server_hello = "extension order" end
+        elseif msg.type == "encrypted_extensions" then
+          by_hook.encrypted_extensions = "RFC bytes"
+          return hex(V.messages.encrypted_extensions)
+        end
+      end,
+      sign = function(conn, scheme, tbs)
+        sign_calls = sign_calls + 1
+        if how == "sign_hook" then
+          by_hook.certificate_verify = "signature from the sign hook"
+          return hex(V.parsed.server_certificate_verify.signature)
+        end
+      end,
+      secret = function(conn, label, secret) got[label] = secret end,
+    },
+  })
+  local peer = tls.trace.peer{
+    { send = R[1].record, name = "ClientHello" },
+    { expect = R[2].record, compare = "exact", name = "ServerHello" },
+    { expect = R[3].record, compare = "exact", name = "server encrypted flight" },
+    { send = R[4].record, name = "client Finished" },
+    { expect = R[5].record, compare = "exact", name = "NewSessionTicket" },
+    { send = R[6].record, name = "client application data" },
+    { expect = R[7].record, compare = "exact", name = "server application data" },
+    { send = R[8].record, name = "client close_notify" },
+    { expect = R[9].record, compare = "exact", name = "server close_notify" },
+  }
+  local conn = ctx:wrap(peer)
+  tls.trace.record(conn)
+  local ok, err = conn:handshake()
+  if not ok then problems[#problems + 1] = "handshake: " .. tostring(err) end
+  check_secrets(V, got, problems)
+  if ok then
+    -- The engine sends no NewSessionTicket: inject the RFC's (application keys, seq 0).
+    by_hook.new_session_ticket = "injected RFC bytes"
+    local rc = conn:_inject(22, hex(V.messages.new_session_ticket), true)
+    if rc ~= 0 then problems[#problems + 1] = "inject NewSessionTicket: " .. rc end
+    local data, rerr = conn:receive(#R[6].payload)
+    if data ~= R[6].payload then problems[#problems + 1] = "receive: " .. tostring(rerr) end
+    local n, serr = conn:send(R[7].payload)
+    if n ~= #R[7].payload then problems[#problems + 1] = "send: " .. tostring(serr) end
+    conn:receive("*a") -- the client's close_notify
+    conn:close()
+  end
+  if peer.error then problems[#problems + 1] = peer.error end
+  if not peer:done() and not peer.error then
+    problems[#problems + 1] = ("trace peer stopped at step %d"):format(peer.pos)
+  end
+  return { ok = #problems == 0, problems = problems, secrets = got, conn = conn, peer = peer,
+           by_hook = by_hook, sign_calls = sign_calls, transcript = conn:transcript() }
+end
+
+-- ---------------------------------------------------------------------------------
+-- Section 5 (HelloRetryRequest), client side
+-- ---------------------------------------------------------------------------------
+
+function M.hrr_client(V)
+  V = V or M.vectors("hrr")
+  local R = records(V)
+  local got, problems = {}, {}
+  local hellos = 0
+  local ctx = assert(tls.context{
+    mode = "client", versions = { "1.3" }, verify = "none", compat_ccs = false,
+    suites = { "TLS_AES_128_GCM_SHA256" }, groups = { "x25519", "secp256r1" },
+    rng = tls.rng.pinned{ client_random = hex(V.parsed.client_hello_1.random) },
+    -- Only x25519 goes in the first ClientHello; pinning secp256r1 here would also put
+    -- a secp256r1 share in the engine's own offer (adoption takes the random, the session
+    -- id and the offer, but the engine still counts the shares it made), and the RFC's
+    -- HRR asking for secp256r1 would then be refused as "already shared".
+    key_shares = { x25519 = { private = hex(V.keys.client_ephemeral_x25519.private) } },
+    hooks = {
+      -- the second ClientHello's share: the RFC's secp256r1 private key
+      key_share = function(conn, group)
+        if group == "secp256r1" then return hex(V.keys.client_ephemeral_secp256r1.private) end
+      end,
+      message_out = function(conn, msg, ev)
+        if msg.type == "client_hello" then
+          hellos = hellos + 1
+          ev.adopt = true
+          return hex(V.messages[hellos == 1 and "client_hello_1" or "client_hello_2"])
+        end
+      end,
+      secret = function(conn, label, secret) got[label] = secret end,
+    },
+  })
+  local peer = tls.trace.peer{
+    { expect = R[1].record, compare = "exact", name = "ClientHello1" },
+    { send = R[2].record, name = "HelloRetryRequest" },
+    { expect = R[3].record, compare = "exact", name = "ClientHello2" },
+    { send = R[4].record .. R[5].record, name = "ServerHello + encrypted flight" },
+    { expect = R[6].record, compare = "exact", name = "client Finished" },
+    { expect = R[7].record, compare = "exact", name = "client close_notify" },
+    { send = R[8].record, name = "server close_notify" },
+  }
+  local conn = ctx:wrap(peer)
+  tls.trace.record(conn)
+  local ok, err = conn:handshake()
+  if not ok then problems[#problems + 1] = "handshake: " .. tostring(err) end
+  check_secrets(V, got, problems)
+  if ok then
+    conn:close()
+    conn:receive("*a")
+  end
+  if peer.error then problems[#problems + 1] = peer.error end
+  return { ok = #problems == 0, problems = problems, secrets = got, conn = conn, peer = peer,
+           transcript = conn:transcript() }
+end
+
+-- ---------------------------------------------------------------------------------
+
+local function main()
+  local status = 0
+  local function report(name, r)
+    if r.ok then
+      print(name .. ": reproduced byte for byte")
+    else
+      status = 1
+      print(name .. ": FAILED")
+      for _, p in ipairs(r.problems) do print("  " .. p) end
+    end
+    if r.by_hook then
+      local keys = {}
+      for k in pairs(r.by_hook) do keys[#keys + 1] = k end
+      table.sort(keys)
+      for _, k in ipairs(keys) do print(("  by hook: %s (%s)"):format(k, r.by_hook[k])) end
+    end
+  end
+  report("RFC 8448 section 3, client side", M.client())
+  report("RFC 8448 section 3, server side", M.server())
+  report("RFC 8448 section 3, server side (sign hook)", M.server(nil, "sign_hook"))
+  report("RFC 8448 section 5 (HRR), client side", M.hrr_client())
+  os.exit(status)
+end
+
+if arg and arg[0] and arg[0]:match("rfc8448%.lua$") then main() end
+return M

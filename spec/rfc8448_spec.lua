@@ -1,0 +1,84 @@
+-- RFC 8448 byte for byte through the public Lua API (SCRIPTING.md 7 (e)):
+-- scripts/examples/rfc8448.lua drives the engine against trace peers playing the RFC's
+-- records; here we check what it returns and a few facts about the transcripts.
+local tls = require "moontls"
+
+local here = debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$") or "spec"
+local example = dofile(here .. "/../scripts/examples/rfc8448.lua")
+local hex = tls.hex.decode
+
+local function problems(r) return table.concat(r.problems, "\n") end
+
+describe("RFC 8448 section 3 (simple 1-RTT)", function()
+  local V = example.vectors("1rtt")
+
+  it("client side: every record and every secret equal the RFC's", function()
+    local r = example.client(V)
+    assert.is_true(r.ok, problems(r))
+    assert.is_true(r.peer:done(), "the RFC server's steps did not all run")
+    for label, key in pairs(example.SECRETS) do
+      assert.equal(hex(V.key_schedule[key]), r.secrets[label], label)
+    end
+    -- the client Finished record, byte for byte (the peer compared it; check it again here)
+    local t = r.transcript
+    local finished = t:flight(3)
+    -- (the application data record follows in the same flight: the client writes it
+    -- before it reads the ticket)
+    assert.equal(hex(V.records[4].record), finished.wire:sub(1, #V.records[4].record // 2))
+    assert.equal(hex(V.records[4].record) .. hex(V.records[6].record), finished.wire)
+    assert.equal("finished", finished.messages[1].type)
+    -- the transcript's decoded view of the RFC server's flight
+    local sh = assert(t:message("server_hello"))
+    assert.equal(hex(V.parsed.server_hello.random), sh.random)
+    local cv = assert(t:message("certificate_verify"))
+    assert.equal("rsa_pss_rsae_sha256", cv.algorithm)
+    assert.equal(hex(V.messages.server_certificate_verify), cv.raw)
+  end)
+
+  it("server side: the engine signs the RFC's CertificateVerify with the pinned PSS salt", function()
+    local r = example.server(V)
+    assert.is_true(r.ok, problems(r))
+    assert.is_true(r.peer:done())
+    assert.equal(1, r.sign_calls)
+    assert.is_nil(r.by_hook.certificate_verify) -- the engine's own signature
+    -- what hooks reproduced, and nothing else
+    assert.same({ server_hello = "extension order", encrypted_extensions = "RFC bytes",
+                  new_session_ticket = "injected RFC bytes" }, r.by_hook)
+    for label, key in pairs(example.SECRETS) do
+      assert.equal(hex(V.key_schedule[key]), r.secrets[label], label)
+    end
+    local flight = r.transcript:flight(2)
+    assert.equal(hex(V.records[2].record) .. hex(V.records[3].record), flight.wire)
+    local types = {}
+    for i, m in ipairs(flight.messages) do types[i] = m.type end
+    assert.same({ "server_hello", "encrypted_extensions", "certificate", "certificate_verify", "finished" }, types)
+  end)
+
+  it("server side: the sign hook's answer is the signature", function()
+    local r = example.server(V, "sign_hook")
+    assert.is_true(r.ok, problems(r))
+    assert.equal("signature from the sign hook", r.by_hook.certificate_verify)
+  end)
+
+  it("a wrong byte in the RFC server's flight fails the client with a named error", function()
+    -- sanity of the harness: the same run with one flipped ciphertext byte must fail
+    local V2 = example.vectors("1rtt")
+    local rec = V2.records[3].record
+    V2.records[3].record = rec:sub(1, 40) .. (rec:sub(41, 42) == "00" and "01" or "00") .. rec:sub(43)
+    local r = example.client(V2)
+    assert.is_false(r.ok)
+    assert.matches("handshake: ", problems(r))
+  end)
+end)
+
+describe("RFC 8448 section 5 (HelloRetryRequest)", function()
+  it("client side: both ClientHellos, the Finished and every secret equal the RFC's", function()
+    local V = example.vectors("hrr")
+    local r = example.hrr_client(V)
+    assert.is_true(r.ok, problems(r))
+    assert.is_true(r.conn:info().hrr)
+    assert.equal("secp256r1", r.conn:info().group)
+    local hrr = assert(r.transcript:message("hello_retry_request"))
+    assert.equal("secp256r1", tls.ext.find(hrr, "key_share").selected_group)
+  end)
+end)
