@@ -342,8 +342,33 @@ static void test_record_versions(void)
     mt_config_unref(scfg);
 }
 
+/* RFC 8446 4.2.3: an RSASSA-PSS key signs only with rsa_pss_pss_*; an rsaEncryption key
+ * only with rsa_pss_rsae_*. */
+static void test_rsa_pss_key(void)
+{
+    mt_config *scfg = server_cfg("leaf-rsapss");
+    mt_config *ccfg = client_cfg();
+    mt_conn *cc, *sc;
+    CHECK(handshake(ccfg, scfg, &cc, &sc));
+    mt_info i;
+    mt_conn_info(cc, &i);
+    CHECK_EQ(i.sigalg, 0x0809);
+    mt_conn_free(cc);
+    mt_conn_free(sc);
+    /* A client offering only rsae schemes cannot be served by that key. */
+    uint16_t rsae = 0x0804;
+    mt_config_set_sigalgs(ccfg, &rsae, 1);
+    CHECK(!handshake(ccfg, scfg, &cc, &sc));
+    CHECK_EQ(mt_conn_error(sc, NULL), MT_ERR_SENT(MT_ALERT_HANDSHAKE_FAILURE));
+    mt_conn_free(cc);
+    mt_conn_free(sc);
+    mt_config_unref(ccfg);
+    mt_config_unref(scfg);
+}
+
 int main(void)
 {
+    RUN(test_rsa_pss_key);
     RUN(test_record_versions);
     RUN(test_matrix);
     RUN(test_hrr);
