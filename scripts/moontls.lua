@@ -40,7 +40,8 @@ common options:
   --ciphers LIST       TLS 1.3 cipher suites (TLS_AES_128_GCM_SHA256,...)
   --alpn LIST          ALPN protocols (h2,http/1.1,...)
   --keylog FILE        append the session keys in NSS key log format (for Wireshark)
-  --trace              trace each handshake message (the default unless --quiet)
+  --trace              dump each handshake message as a table (tls.decode's fields)
+                       under its one-line summary (the summary alone is the default)
   --ladder             draw a ladder diagram of what crossed the wire afterwards
   --quiet              no trace, no parameters
   --timeout S          seconds to wait for the peer on each read (client 10, server 30)
@@ -247,7 +248,7 @@ local function client(args)
   conn:on("record_out", function(_, rec)
     if rec.type == "change_cipher_spec" and rec.version ~= 0x0303 then rec.version = 0x0303 end
   end)
-  local t = trace.new{ role = "client", out = log, quiet = o.quiet and not o.trace }
+  local t = trace.new{ role = "client", out = log, quiet = o.quiet and not o.trace, dump = o.trace }
   if not o.quiet or o.trace or o.ladder then t:attach(conn) end
   conn:settimeout(timeout)
   local name
@@ -487,7 +488,7 @@ local function server(args)
       served = served + 1
       local peer_ip, peer_port = sock:getpeername()
       local conn = ctx:wrap(sock)
-      local t = trace.new{ role = "server", out = log, quiet = o.quiet and not o.trace }
+      local t = trace.new{ role = "server", out = log, quiet = o.quiet and not o.trace, dump = o.trace }
       -- A traced (hooked) connection pauses the engine at every hook point; --quiet
       -- without --ladder skips the hooks so benchmarks measure the handshake only. The
       -- status page needs the ClientHello, so --www always watches messages.

@@ -118,12 +118,32 @@ local function for_host(ctx, host)
 end
 
 -- tls.connect(host, port, ctx[, opts]) -> conn | nil, err. opts: timeout (seconds, also
--- the connection's), handshake (true: handshake now).
+-- the connection's), handshake (true: handshake now), record (true: keep a transcript,
+-- conn:transcript()), replay (a trace) with replay_mode:
+--   "messages" (default) / "verbatim": a live connection re-sending the recorded
+--     messages (tls.trace.replay);
+--   "wire": no engine; returns a raw replayer (tls.trace.wire) that writes the recorded
+--     flights byte for byte: r:replay{flights = n} -> reply traces, r:read_flight(),
+--     r:write(bytes), r:close().
+local REPLAY_MODES = { wire = true, messages = true, verbatim = true }
+local CONNECT_OPTS = { timeout = true, handshake = true, record = true, replay = true, replay_mode = true }
+
 function M.connect(host, port, ctx, opts)
   if type(host) ~= "string" then error("tls.connect: host string expected", 2) end
   if math.type(port) ~= "integer" and type(port) ~= "string" then error("tls.connect: port expected", 2) end
   if ctx == nil then error("tls.connect: context expected", 2) end
   opts = opts or {}
+  for k in pairs(opts) do
+    if not CONNECT_OPTS[k] then error(("tls.connect: unknown option %q"):format(tostring(k)), 2) end
+  end
+  local trace
+  if opts.replay ~= nil or opts.replay_mode ~= nil then
+    trace = require "moontls.trace"
+    if getmetatable(opts.replay) ~= trace.Trace then error("tls.connect: replay: a trace expected", 2) end
+    if opts.replay_mode ~= nil and not REPLAY_MODES[opts.replay_mode] then
+      error("tls.connect: replay_mode: \"wire\", \"messages\" or \"verbatim\" expected", 2)
+    end
+  end
   local sock, err = socket.tcp()
   if not sock then return nil, err, "IO" end
   if opts.timeout then sock:settimeout(opts.timeout) end
@@ -133,8 +153,11 @@ function M.connect(host, port, ctx, opts)
     sock:close()
     return nil, err, err == "timeout" and "TIMEOUT" or "IO"
   end
+  if trace and opts.replay_mode == "wire" then return trace.wire(sock, opts.replay) end
   local conn = for_host(ctx, host):wrap(sock)
   if opts.timeout then conn:settimeout(opts.timeout) end
+  if opts.record then require("moontls.trace").record(conn) end
+  if trace then trace.replay(conn, opts.replay, opts.replay_mode or "messages") end
   if opts.handshake then
     local name
     ok, err, name = conn:handshake()

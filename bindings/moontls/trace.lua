@@ -661,4 +661,195 @@ end
 
 function M.is_peer(v) return getmetatable(v) == Peer end
 
+-- ---------------------------------------------------------------------------------
+-- Replay through a live engine: "messages" and "verbatim"
+-- ---------------------------------------------------------------------------------
+
+-- The recorded side's outgoing handshake messages, per type, in order.
+local function outgoing_by_type(trace)
+  local by = {}
+  for _, e in ipairs(trace.events) do
+    if e.layer == "message" and e.dir == "out" and e.content_type == 22 then
+      local m = decode_event(e, trace.role)
+      local key = m and m.type or ("handshake_" .. e.bytes:byte(1))
+      by[key] = by[key] or {}
+      table.insert(by[key], { msg = m, bytes = e.bytes })
+    end
+  end
+  return by
+end
+
+local function deep_copy(v)
+  if type(v) ~= "table" then return v end
+  local out = {}
+  for k, x in pairs(v) do out[k] = deep_copy(x) end
+  return out
+end
+
+-- Messages the live engine must recompute in "messages" mode (they depend on the live
+-- transcript and keys).
+local LIVE = { finished = true, certificate_verify = true, end_of_early_data = true }
+
+-- tls.trace.replay(conn, trace, mode): hooks on conn (before its handshake) so that it
+-- re-sends the recorded side's messages.
+--   "messages": the recorded structures (fields, extension order, unknown extensions),
+--               with the live random, session id and key shares (pinned ones if the
+--               context pins them); Finished and CertificateVerify are the engine's own.
+--               A ClientHello is adopted (the engine's offer becomes the recorded one).
+--   "verbatim": the recorded message bytes as they were, under live record protection;
+--               nothing is recomputed (a ClientHello is adopted).
+-- The n-th outgoing message of a type is replaced by the n-th recorded one of that type;
+-- messages the recording does not have pass as the engine built them. Returns the list
+-- of what was replaced, filled as the handshake runs ({type =, mode =}).
+function M.replay(conn, trace, mode)
+  mode = mode or "messages"
+  if mode ~= "messages" and mode ~= "verbatim" then
+    error(("tls.trace.replay: mode \"messages\" or \"verbatim\" expected, got %s"):format(tostring(mode)), 2)
+  end
+  if getmetatable(trace) ~= Trace then error("tls.trace.replay: trace expected", 2) end
+  local role = conn:_role()
+  if trace.role and trace.role ~= role then
+    error(("tls.trace.replay: the trace was recorded by a %s, this connection is a %s"):format(trace.role, role), 2)
+  end
+  local by = outgoing_by_type(trace)
+  local count, done = {}, {}
+  conn:on("message_out", function(c, msg, ev)
+    if msg.content_type ~= 22 then return end
+    local key = msg.type
+    count[key] = (count[key] or 0) + 1
+    local rec = by[key] and by[key][count[key]]
+    if not rec then return end
+    if mode == "verbatim" then
+      if key == "client_hello" then ev.adopt = true end
+      done[#done + 1] = { type = key, mode = "verbatim" }
+      return rec.bytes
+    end
+    if LIVE[key] or not rec.msg then return end
+    local m = deep_copy(rec.msg)
+    m.raw = nil
+    if key == "client_hello" or key == "server_hello" then
+      m.random = msg.random
+      if key == "client_hello" then m.legacy_session_id = msg.legacy_session_id
+      else m.legacy_session_id_echo = msg.legacy_session_id_echo end
+      -- the live key shares, in the recorded extension's place
+      local live
+      for _, x in ipairs(msg.extensions or {}) do
+        if x.type == "key_share" then live = x end
+      end
+      for i, x in ipairs(m.extensions or {}) do
+        if x.type == "key_share" and live then m.extensions[i] = live end
+      end
+      if key == "client_hello" then ev.adopt = true end
+    end
+    done[#done + 1] = { type = key, mode = "messages" }
+    return m
+  end)
+  return done
+end
+
+-- ---------------------------------------------------------------------------------
+-- Replay on the wire: no engine, the recorded bytes exactly
+-- ---------------------------------------------------------------------------------
+
+local Wire = {}
+Wire.__index = Wire
+
+-- tls.trace.wire(sock, trace) -> a raw replayer over a connected LuaSocket TCP object
+-- (tls.connect(host, port, ctx, {replay = trace, replay_mode = "wire"}) makes one):
+--   w:write(bytes)                 -> true | nil, err
+--   w:read_flight{timeout =, quiet =} -> reply trace: the records that arrived until the
+--                                     peer was quiet for `quiet` seconds (default 0.3) or
+--                                     closed, within `timeout` (default 5); plaintext
+--                                     records are decoded (reply:message("server_hello"))
+--   w:replay{flights = n}          -> the reply traces: writes the recorded side's first n
+--                                     flights (default 1) byte for byte, reading the
+--                                     answer after each
+--   w:close()
+function M.wire(sock, trace)
+  return setmetatable({ sock = sock, trace = trace, rbuf = "" }, Wire)
+end
+
+function Wire:write(bytes)
+  self.sock:settimeout(5)
+  local n, err = self.sock:send(bytes)
+  if not n then return nil, err end
+  return true
+end
+
+function Wire:read_flight(opts)
+  opts = opts or {}
+  local socket = require "socket"
+  local timeout, quiet = opts.timeout or 5, opts.quiet or 0.3
+  local deadline = socket.gettime() + timeout
+  local reply = new_trace{ role = self.trace and self.trace.role, closed = false }
+  local got_any = false
+  for _ = 1, 100000 do
+    local now = socket.gettime()
+    if now >= deadline then break end
+    local wait = math.min(deadline - now, got_any and quiet or (deadline - now))
+    local r = socket.select({ self.sock }, nil, wait)
+    if #r == 0 then
+      if got_any then break end
+    else
+      self.sock:settimeout(0)
+      local data, err, partial = self.sock:receive(16384)
+      data = data or partial
+      if data and #data > 0 then
+        got_any = true
+        self.rbuf = self.rbuf .. data
+        reply.events[#reply.events + 1] = { dir = "in", layer = "wire", epoch = "initial", flight = 1,
+          seq = #reply.events + 1, bytes = data }
+      end
+      if err == "closed" then reply.closed = true; break end
+    end
+  end
+  -- split the records; plaintext handshake and alert records become messages too
+  local pos = 1
+  local buf = self.rbuf
+  local st = { pending = {}, app_data = false }
+  while #buf - pos + 1 >= 5 do
+    local ct = buf:byte(pos)
+    local len = (buf:byte(pos + 3) << 8) | buf:byte(pos + 4)
+    if #buf - pos + 1 < 5 + len then break end
+    local payload = buf:sub(pos + 5, pos + 4 + len)
+    local version = (buf:byte(pos + 1) << 8) | buf:byte(pos + 2)
+    reply.events[#reply.events + 1] = { dir = "in", layer = "record", epoch = "initial", flight = 1,
+      seq = #reply.events + 1, content_type = ct, version = version, bytes = payload }
+    if ct == 22 or ct == 21 then
+      cut_messages({ dir = "in", content_type = ct, payload = payload }, st, function(b)
+        reply.events[#reply.events + 1] = { dir = "in", layer = "message", epoch = "initial", flight = 1,
+          seq = #reply.events + 1, content_type = ct, bytes = b,
+          side = (self.trace and self.trace.role == "server") and "client" or "server" }
+      end)
+    end
+    pos = pos + 5 + len
+  end
+  self.rbuf = buf:sub(pos)
+  return reply
+end
+
+function Wire:replay(opts)
+  opts = opts or {}
+  local want = opts.flights or 1
+  local replies, sent = {}, 0
+  local dir = "out"
+  for i = 1, self.trace:flights() do
+    local f = self.trace:flight(i)
+    if f and f.dir == dir and #f.wire > 0 then
+      sent = sent + 1
+      local ok, err = self:write(f.wire)
+      if not ok then return nil, err end
+      replies[#replies + 1] = self:read_flight(opts)
+      if sent >= want then break end
+    end
+  end
+  if sent == 0 then return nil, "the trace has no outgoing flight" end
+  return replies
+end
+
+function Wire:close()
+  self.sock:close()
+  return true
+end
+
 return M

@@ -25,12 +25,14 @@ M.wire_size = wire_size
 
 -- opts: role ("client"|"server"), out (file, default io.stdout), quiet (no printing),
 -- secrets (print each derived secret's label), prefix (string before each line),
--- app_data (print application data records too).
+-- app_data (print application data records too), dump (print each message as a table
+-- dump under its line: the CLI's --trace).
 function M.new(opts)
   opts = opts or {}
   return setmetatable({
     role = opts.role or "client", out = opts.out or io.stdout, quiet = opts.quiet,
     secrets = opts.secrets, prefix = opts.prefix or "", app_data = opts.app_data,
+    dump = opts.dump,
     events = {}, messages = {},
     -- the keys each direction uses now: from records seen, and from the key schedule
     -- for what has no record yet (a fatal alert's record bypasses the hooks)
@@ -50,6 +52,62 @@ function Trace:sender(dir)
   return self.role == "client" and "server" or "client"
 end
 
+-- A message table (tls.decode's) as indented Lua-like text: strings that are not
+-- printable text show as hex, raw bytes and hints are left out (the line above has the
+-- length).
+local function is_text(v) return not v:find("[^\32-\126]") end
+local function hexs(v) return (v:gsub(".", function(c) return ("%02x"):format(c:byte()) end)) end
+
+local function dump_value(v, indent, out, depth)
+  if type(v) == "string" then
+    if #v > 0 and is_text(v) then out[#out + 1] = ("%q"):format(v)
+    elseif #v > 256 then out[#out + 1] = ("hex(\"%s..\") --[[ %d bytes ]]"):format(hexs(v:sub(1, 64)), #v)
+    else out[#out + 1] = ("hex(\"%s\")"):format(hexs(v)) end
+    return
+  end
+  if type(v) ~= "table" then out[#out + 1] = tostring(v); return end
+  if depth > 12 then out[#out + 1] = "{...}"; return end
+  local keys, n = {}, #v
+  -- an extension's `data` repeats its parsed fields: shown only when nothing is parsed
+  local parsed = 0
+  for k in pairs(v) do
+    if k ~= "type" and k ~= "data" and k ~= "length" then parsed = parsed + 1 end
+  end
+  local skip_data = v.type ~= nil and type(v.data) == "string" and parsed > 0
+  for k in pairs(v) do
+    if not (math.type(k) == "integer" and k >= 1 and k <= n) and k ~= "raw" and k ~= "hints"
+      and not (skip_data and k == "data") then
+      keys[#keys + 1] = k
+    end
+  end
+  table.sort(keys, function(a, b)
+    if a == "type" then return b ~= "type" end
+    if b == "type" then return false end
+    return tostring(a) < tostring(b)
+  end)
+  if #keys == 0 and n == 0 then out[#out + 1] = "{}"; return end
+  out[#out + 1] = "{\n"
+  local pad = indent .. "  "
+  for _, k in ipairs(keys) do
+    out[#out + 1] = pad .. (type(k) == "string" and k:match("^[%a_][%w_]*$") and k or ("[" .. tostring(k) .. "]")) .. " = "
+    dump_value(v[k], pad, out, depth + 1)
+    out[#out + 1] = ",\n"
+  end
+  for i = 1, n do
+    out[#out + 1] = pad
+    dump_value(v[i], pad, out, depth + 1)
+    out[#out + 1] = ",\n"
+  end
+  out[#out + 1] = indent .. "}"
+end
+
+-- dump(msg) -> the table dump text (no trailing newline).
+function M.dump(msg, indent)
+  local out = {}
+  dump_value(msg, indent or "", out, 0)
+  return table.concat(out)
+end
+
 function Trace:on_message(conn, msg, ev)
   -- Only handshake messages get a line: CCS, alerts and application data are shown
   -- through their records and the alert hook (message_in does not fire for them).
@@ -66,6 +124,11 @@ function Trace:on_message(conn, msg, ev)
   }
   self:print("%s [%-11s] %-20s %5dB  %s", ev.dir == "out" and "->" or "<-", ev.epoch,
     decode.pretty(m.type), #msg.raw, decode.summary(m))
+  if self.dump and not self.quiet then
+    -- --trace: the whole message as tls.decode gives it, one field a line
+    self.out:write(self.prefix, "   ", M.dump(msg, self.prefix .. "   "), "\n")
+    self.out:flush()
+  end
   if self.on_decoded then self.on_decoded(m) end
 end
 
