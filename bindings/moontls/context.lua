@@ -5,6 +5,7 @@
 local core = require "moontls.core"
 local names = require "moontls.names"
 local rng = require "moontls.rng"
+local quirks = require "moontls.quirks"
 
 local M = {}
 local Context = core.Context -- the userdata's method table: we add the Lua methods
@@ -21,7 +22,7 @@ local KEYS = {
   mode = true, versions = true, suites = true, groups = true, key_shares = true,
   sigalgs = true, certificate = true, key = true, certificates = true, cafile = true,
   verify = true, server_name = true, alpn = true, compat_ccs = true, hrr_cookie = true,
-  rng = true, clock = true, keylog = true, hooks = true,
+  rng = true, clock = true, keylog = true, hooks = true, quirks = true,
 }
 
 -- Misuse raises; the message names the key (no position: helpers sit at varying depths).
@@ -121,6 +122,14 @@ local function build(params)
     bad("keylog: path, function or true expected, got %s", type(kl))
   end
   if params.hooks ~= nil then validate_hooks("hooks", params.hooks) end
+  -- quirks (SCRIPTING.md 6.6, moontls.quirks): misuse raises here; an unsupported one
+  -- (bad_binder) is a runtime failure like any other.
+  local qs, qerr, qname
+  if params.quirks ~= nil then
+    qs, qerr, qname = quirks.validate(params.quirks)
+    if not qs then return nil, qerr, qname end
+    if qs.hello_retry and not server then bad("quirks.hello_retry: a server quirk") end
+  end
   local verify = params.verify
   if verify ~= nil and verify ~= "none" and verify ~= "peer" then
     bad("verify: \"none\" or \"peer\" expected, got %s", tostring(verify))
@@ -195,7 +204,7 @@ local function build(params)
   -- Everything is well-formed: configure.
   local state = {
     params = params, hooks = params.hooks or {}, rng = params.rng, clock = params.clock,
-    keylog = kl and keylog_writer(kl) or nil,
+    keylog = kl and keylog_writer(kl) or nil, quirks = qs,
   }
   local ctx = core.context_new(mode, state)
   local ok, msg, name
@@ -258,6 +267,10 @@ local function build(params)
   if verify then ctx:_set_verify(verify == "peer") end
   if params.compat_ccs ~= nil then ctx:_set_compat(params.compat_ccs) end
   if params.hrr_cookie ~= nil then ctx:_set_hrr_cookie(params.hrr_cookie) end
+  if qs then
+    ok, msg, name = quirks.configure(ctx, qs, server)
+    if not ok then return nil, msg, name end
+  end
   if params.rng ~= nil and not (rng.is_rng(params.rng) and params.rng.kind == "system") then
     ctx:_use_rng(true)
   end
@@ -297,7 +310,10 @@ function Context:mode() return self:_role() end
 
 -- ctx:connection() -> a sans-I/O connection (feed / run / output / want).
 function Context:connection()
-  return require("moontls.conn").new(self)
+  local conn = require("moontls.conn").new(self)
+  local qs = self:_params().quirks
+  if qs and next(qs) then quirks.attach(conn, qs) end
+  return conn
 end
 
 -- ctx:wrap(socket) -> a connection driven over a LuaSocket TCP object.

@@ -28,6 +28,8 @@ M.alerts = setmetatable({}, {
 M.context = context.new
 M.pair = conn.pair
 M.pump = conn.pump
+-- Declarative quirks (SCRIPTING.md 6.6): tls.quirks.names, tls.quirks.check; conn:quirk.
+M.quirks = require "moontls.quirks"
 -- Traces, trace files, trace peers and replay (SCRIPTING.md 6.8); conn:transcript().
 M.trace = require "moontls.trace"
 
