@@ -350,6 +350,33 @@ static int l_event_done(lua_State *L)
     return 1;
 }
 
+/* conn:_inject(content_type, bytes[, hash]) -> rc: queue a message the state machine does
+ * not see (manual driving; mt_conn_inject). hash defaults to true. */
+static int l_inject(lua_State *L)
+{
+    mtl_conn *b = enter(L);
+    size_t n;
+    int ct = (int)luaL_checkinteger(L, 2);
+    const char *p = luaL_checklstring(L, 3, &n);
+    int hash = lua_isnoneornil(L, 4) ? 1 : lua_toboolean(L, 4);
+    if (ct < 0 || ct > 255) {
+        leave(b);
+        return luaL_argerror(L, 2, "content type 0..255 expected");
+    }
+    int rc = mt_conn_inject(b->c, (uint8_t)ct, (const uint8_t *)p, n, hash);
+    leave(b);
+    lua_pushinteger(L, rc);
+    return 1;
+}
+
+/* conn:_event_outer_type(type) -> rc: record_out, the TLS 1.3 outer content type. */
+static int l_event_outer_type(lua_State *L)
+{
+    mtl_conn *b = check_conn(L, 1);
+    lua_pushinteger(L, mt_conn_event_set_outer_type(b->c, (uint8_t)luaL_checkinteger(L, 2)));
+    return 1;
+}
+
 static const luaL_Reg methods[] = {
     {"_state", l_state},
     {"_is_open", l_is_open},
@@ -375,6 +402,8 @@ static const luaL_Reg methods[] = {
     {"_event_flags", l_event_flags},
     {"_event_record", l_event_record},
     {"_event_done", l_event_done},
+    {"_inject", l_inject},
+    {"_event_outer_type", l_event_outer_type},
     {NULL, NULL},
 };
 

@@ -332,16 +332,27 @@ local function dispatch(conn, st, ev)
 end
 
 -- Run the engine until it settles with no event waiting. Returns rc, want.
+-- st.tap (manual driving, moontls.drive) sees each event first: it returns "hold" to
+-- leave the event pending and stop (the engine stays paused), "done" when it answered
+-- the event itself, or nil to let the hooks have it.
 local function step(conn)
   local st = conn:_state()
   for _ = 1, LOOP_LIMIT do
     local rc, want = conn:_run()
     if want & W.event == 0 then return rc, want end
-    dispatch(conn, st, conn:_event())
+    local ev = conn:_event()
+    local verdict = st.tap and st.tap(conn, st, ev)
+    if verdict == "hold" then return rc, want end
+    if verdict ~= "done" then dispatch(conn, st, ev) end
   end
   error("moontls: the engine did not settle after " .. LOOP_LIMIT .. " events")
 end
 M.step = step
+M.dispatch = dispatch
+M.failure = failure
+M.message_hints = message_hints
+M.msg_type_name = msg_type_name
+M.handlers = handlers
 
 -- Per-connection hooks: conn:on(name, fn) adds fn after the context's hook.
 function Conn:on(name, fn)
@@ -350,12 +361,19 @@ function Conn:on(name, fn)
   local st = self:_state()
   st.hooks[name] = st.hooks[name] or {}
   table.insert(st.hooks[name], fn)
+  M.refresh_hooks(self)
+  return self
+end
+
+-- Set the engine's interest mask from the context's hooks, the connection's, and the
+-- extra interest (st.extra_mask) manual driving needs.
+function M.refresh_hooks(conn)
+  local st = conn:_state()
   local cst = st.ctx:_params()
   local all = {}
   for k in pairs(cst.hooks) do all[k] = true end
   for k in pairs(st.hooks) do all[k] = true end
-  self:_set_hooks(context.mask(all, cst.keylog ~= nil))
-  return self
+  conn:_set_hooks(context.mask(all, cst.keylog ~= nil) | (st.extra_mask or 0))
 end
 
 -- ---------------------------------------------------------------------------------

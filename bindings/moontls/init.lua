@@ -30,6 +30,10 @@ M.pair = conn.pair
 M.pump = conn.pump
 -- Declarative quirks (SCRIPTING.md 6.6): tls.quirks.names, tls.quirks.check; conn:quirk.
 M.quirks = require "moontls.quirks"
+
+-- Manual driving and expectations (SCRIPTING.md 6.7): conn:build/send_message/expect...
+local drive = require "moontls.drive"
+M.is_alert = drive.is_alert
 -- Traces, trace files, trace peers and replay (SCRIPTING.md 6.8); conn:transcript().
 M.trace = require "moontls.trace"
 
