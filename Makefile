@@ -43,7 +43,7 @@ FUZZ_SRC := $(sort $(wildcard spec/fuzz/fuzz_*.c))
 FUZZ_BIN := $(FUZZ_SRC:spec/fuzz/%.c=$(BUILD)/fuzz/%)
 FUZZ_TIME ?= 60
 
-DEBS := lua5.4 liblua5.4-dev libtomcrypt-dev libtommath-dev libgmp-dev lua-busted lua-socket \
+DEBS := lua5.4 liblua5.4-dev libtomcrypt-dev libtommath-dev libgmp-dev lua-busted lua-socket lua-dkjson \
         openssl gnutls-bin clang libclang-rt-14-dev valgrind tshark
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Quiet by default (one short line per step); `make V=1` shows the commands.
