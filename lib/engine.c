@@ -314,10 +314,13 @@ static int flush(mt_conn *c)
             c->flush_stage = 1;
         }
         if (c->flush_stage == 1) {
+            /* A TLS 1.3 CCS goes out unprotected whatever the keys: it travels in the
+             * initial epoch. */
+            int ccs13 = c->coalesce_ct == MT_CT_CHANGE_CIPHER_SPEC && c->wr.kind == MT_REC_AEAD13;
             mt_event t = {.kind = MT_HOOK_RECORD_OUT,
                           .dir = 0,
                           .content_type = c->coalesce_ct,
-                          .epoch = c->wr.epoch,
+                          .epoch = ccs13 ? 0 : c->wr.epoch,
                           .flight = c->flight,
                           .record_version = c->wr.record_version};
             MT_TRY(hook_point(c, &t, c->rec_scratch.data, c->rec_scratch.len));
@@ -340,7 +343,14 @@ static int flush(mt_conn *c)
                     else
                         rec.type = rec.outer_type = c->ev_outer_type;
                 }
-                rc = mt_rec_seal(&c->wr, &rec, &sealed);
+                if (ccs13) {
+                    /* RFC 8446 5: the compatibility CCS is never protected. */
+                    if (!c->ev_set_outer) rec.outer_type = rec.type;
+                    rec.type = rec.outer_type;
+                    rc = mt_rec_write_raw(&rec, &sealed);
+                } else {
+                    rc = mt_rec_seal(&c->wr, &rec, &sealed);
+                }
             }
             ev_reset(c);
             if (rc == 0) rc = mt_buf_set(&c->rec_scratch, sealed.data, sealed.len);

@@ -166,8 +166,9 @@ local CASES = {
   { "send_supported_versions", 0x0303, "server", "illegal_parameter" },
   { "send_cipher_suite", 0x1305, "client", "handshake_failure" }, -- the server has no CCM
   { "send_cipher_suite", 0x1305, "server", "illegal_parameter" }, -- not offered
-  -- offered, so the client follows the lie while the server keeps AES-128: keys differ
-  { "send_cipher_suite", "TLS_AES_256_GCM_SHA384", "server", "bad_record_mac" },
+  -- offered, so the client follows the lie while the server keeps AES-128: keys differ,
+  -- and each side fails to open the other's (protected) records and alerts
+  { "send_cipher_suite", "TLS_AES_256_GCM_SHA384", "server", "both:bad_record_mac" },
   { "send_alpn", "h3", "client", "no_application_protocol" },
   { "send_alpn", "h3", "server", "illegal_parameter" },
   { "send_session_id", ("\7"):rep(32), "server", "illegal_parameter" }, -- not the echo
@@ -215,6 +216,10 @@ for _, how in ipairs{ "ctx", "conn" } do
           assert.is_nil(ok)
           assert.equal("TIMEOUT", ename, err)
           assert.is_nil(peer:error())
+        elseif want:match("^both:") then -- keys differ: each side detects it itself
+          assert.is_nil(ok)
+          sent(quirky, want:sub(6))
+          sent(peer, want:sub(6))
         elseif want:match("^self:") then -- the quirky side catches its own lie
           assert.is_nil(ok)
           sent(quirky, want:sub(6))

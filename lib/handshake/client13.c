@@ -435,6 +435,12 @@ static int on_server_hello(mt_conn *c, mt_hs_msg *m, mt_slice raw)
     hs->n_shares = 0;
     MT_TRY(
         mt_tls13_read_keys(c, hs->suite, mt_ks13_secret(&c->ks, MT_KS13_SERVER_HANDSHAKE_TRAFFIC)));
+    /* Our handshake keys take effect now, not with our second flight: an alert we send
+     * about the server's encrypted flight must be protected, as the server reads with
+     * these keys from its ServerHello on (GnuTLS cannot decrypt a plaintext one). The
+     * compatibility CCS is still written unprotected (engine.c). */
+    MT_TRY(mt_tls13_write_keys(c, hs->suite,
+                               mt_ks13_secret(&c->ks, MT_KS13_CLIENT_HANDSHAKE_TRAFFIC)));
     mt_eng_goto(c, S_WAIT_EE);
     return 0;
 }
@@ -670,8 +676,6 @@ static int st_send_ccs(mt_conn *c, mt_slice msg)
         MT_TRY(mt_eng_send(c, MT_CT_CHANGE_CIPHER_SPEC, (const uint8_t *)"\1", 1));
         hs->ccs_sent = 1;
     }
-    MT_TRY(mt_tls13_write_keys(c, hs->suite,
-                               mt_ks13_secret(&c->ks, MT_KS13_CLIENT_HANDSHAKE_TRAFFIC)));
     mt_eng_goto(c, hs->cert_requested ? S_SEND_CERT : S_SEND_FINISHED);
     return 0;
 }
