@@ -377,7 +377,29 @@ static int l_event_outer_type(lua_State *L)
     return 1;
 }
 
+/* conn:_set_config(ctx): serve this connection with another context (SNI, from the
+ * client_hello hook). The Lua side keeps the new context alive in the state table. */
+static int l_set_config(lua_State *L)
+{
+    mtl_conn *b = check_conn(L, 1);
+    mtl_ctx *x = luaL_checkudata(L, 2, MTL_CONTEXT);
+    luaL_argcheck(L, x->cfg != NULL, 2, "context is closed");
+    lua_pushinteger(L, mt_conn_set_config(b->c, x->cfg));
+    return 1;
+}
+
+/* conn:_select_alpn(name | nil): the server's ALPN choice (from the client_hello hook). */
+static int l_select_alpn(lua_State *L)
+{
+    mtl_conn *b = check_conn(L, 1);
+    const char *name = lua_isnoneornil(L, 2) ? NULL : luaL_checkstring(L, 2);
+    lua_pushinteger(L, mt_conn_select_alpn(b->c, name));
+    return 1;
+}
+
 static const luaL_Reg methods[] = {
+    {"_set_config", l_set_config},
+    {"_select_alpn", l_select_alpn},
     {"_state", l_state},
     {"_is_open", l_is_open},
     {"_role", l_role},

@@ -279,7 +279,37 @@ end
 run_hook.key_share = function(conn, st, ev, name)
   return answer_hook(conn, st, ev, name, names.name(names.groups, ev.scheme), event_view(ev))
 end
-for _, n in ipairs{ "client_hello", "select", "psk_binder", "verify_peer" } do
+-- client_hello (server, SCRIPTING.md 6.5): `(conn, ch, ev)` with the decoded ClientHello,
+-- before any decision. A handler may return another context (SNI-style: the connection
+-- is served by it from here on), or `nil, "alert_name"` to refuse with that alert; a
+-- context's `sni` and `alpn` functions run here too (context.lua adds them as handlers).
+run_hook.client_hello = function(conn, st, ev, name)
+  local ch = msgmod.decode(ev.data, { side = "client" }) or { raw = ev.data }
+  ch.raw = ev.data
+  for _, fn in ipairs(handlers(st, name)) do
+    local res = table.pack(xpcall(fn, debug.traceback, conn, ch, event_view(ev)))
+    if not res[1] then return false, res[2] end
+    local v, alert = res[2], res[3]
+    if v == nil and alert ~= nil then
+      local code = names.alerts[alert] or (math.type(alert) == "integer" and alert)
+      if not code then return false, "client_hello hook: unknown alert " .. tostring(alert) end
+      conn:_event_replace({ string.char(code) })
+      return true
+    end
+    if v ~= nil then
+      if getmetatable(v) ~= getmetatable(st.ctx) or v:mode() ~= "server" then
+        return false, "client_hello hook: a server context or nil, \"alert\" expected"
+      end
+      local rc = conn:_set_config(v)
+      if rc ~= 0 then return false, "client_hello hook: cannot switch context now (" .. rc .. ")" end
+      st.switched_ctx = v -- keep it alive as long as the connection
+      return true
+    end
+  end
+  return true
+end
+
+for _, n in ipairs{ "select", "psk_binder", "verify_peer" } do
   run_hook[n] = function(conn, st, ev, name)
     return answer_hook(conn, st, ev, name, ev.data, event_view(ev))
   end

@@ -22,7 +22,7 @@ local KEYS = {
   mode = true, versions = true, suites = true, groups = true, key_shares = true,
   sigalgs = true, certificate = true, key = true, certificates = true, cafile = true,
   verify = true, server_name = true, alpn = true, compat_ccs = true, hrr_cookie = true,
-  rng = true, clock = true, keylog = true, hooks = true, quirks = true,
+  rng = true, clock = true, keylog = true, hooks = true, quirks = true, sni = true,
 }
 
 -- Misuse raises; the message names the key (no position: helpers sit at varying depths).
@@ -162,7 +162,12 @@ local function build(params)
   if params.suites ~= nil then suites = codes("suites", params.suites, names.suites, "suite") end
   if params.groups ~= nil then groups = codes("groups", params.groups, names.groups, "group") end
   if params.sigalgs ~= nil then sigalgs = codes("sigalgs", params.sigalgs, names.sigalgs, "sigalg") end
-  if params.alpn ~= nil then
+  local alpn_fn
+  if type(params.alpn) == "function" then
+    -- server: function(conn, offered_list) -> name | nil, called on each ClientHello
+    if not server then bad("alpn: a function is for servers (a client offers a list)") end
+    alpn_fn = params.alpn
+  elseif params.alpn ~= nil then
     check_type("alpn", params.alpn, "table")
     alpn = {}
     for i, p in ipairs(params.alpn) do
@@ -201,9 +206,49 @@ local function build(params)
     end
   end
 
+  -- sni (server): {name = ctx} or function(conn, name) -> ctx | nil[, "alert"]; with a
+  -- function alpn, both become client_hello handlers ahead of the script's own.
+  local hooks = params.hooks or {}
+  if params.sni ~= nil or alpn_fn then
+    if not server then bad("sni: for servers only") end
+    if params.sni ~= nil and type(params.sni) ~= "table" and type(params.sni) ~= "function" then
+      bad("sni: table name -> context, or function(conn, name) expected")
+    end
+    local own = hooks.client_hello
+    local copy = {}
+    for k, v in pairs(hooks) do copy[k] = v end
+    copy.client_hello = function(conn, ch, ev)
+      local ext = require "moontls.ext"
+      if alpn_fn then
+        local offered = {}
+        local a = ext.find(ch, "application_layer_protocol_negotiation") or ext.find(ch, "alpn")
+        for _, p in ipairs(a and a.protocol_name_list or {}) do
+          offered[#offered + 1] = type(p) == "table" and (p.protocol_name or p.value) or p
+        end
+        local pick = alpn_fn(conn, offered)
+        if pick ~= nil and type(pick) ~= "string" then error("alpn function: a name or nil expected", 0) end
+        if conn:_select_alpn(pick) ~= 0 then error("alpn function: cannot select now", 0) end
+      end
+      if params.sni ~= nil then
+        local sn = ext.find(ch, "server_name")
+        local entry = sn and sn.server_name_list and sn.server_name_list[1]
+        local host = entry and entry.host_name
+        local target, alert
+        if type(params.sni) == "function" then
+          target, alert = params.sni(conn, host)
+        else
+          target = host and params.sni[host]
+        end
+        if target ~= nil or alert ~= nil then return target, alert end
+      end
+      if own then return own(conn, ch, ev) end
+    end
+    hooks = copy
+  end
+
   -- Everything is well-formed: configure.
   local state = {
-    params = params, hooks = params.hooks or {}, rng = params.rng, clock = params.clock,
+    params = params, hooks = hooks, rng = params.rng, clock = params.clock,
     keylog = kl and keylog_writer(kl) or nil, quirks = qs,
   }
   local ctx = core.context_new(mode, state)
