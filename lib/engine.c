@@ -498,6 +498,25 @@ static int handle_ccs(mt_conn *c, mt_slice p)
     return mt_eng_fail(c, MT_ERR_UNEXPECTED, "change_cipher_spec outside the handshake");
 }
 
+/* Run a state function. A function that paused at a crypto hook is called again from
+ * its start once the caller answered; the answers of the asks it already made in this
+ * call are replayed from c->asks in order, so each hook fires once per message. The log
+ * is cleared when the function finishes. */
+static void asks_clear(mt_conn *c)
+{
+    for (size_t i = 0; i < c->n_asks; i++)
+        mt_buf_free(&c->asks[i].data);
+    c->n_asks = 0;
+}
+
+static int call_state(mt_conn *c, const mt_state *st, mt_slice msg)
+{
+    c->ask_pos = 0;
+    int rc = st->fn(c, msg);
+    if (rc != MT_PAUSED) asks_clear(c);
+    return rc;
+}
+
 /* Hand one whole handshake message to the state machine. */
 static int dispatch(mt_conn *c, mt_slice msg)
 {
@@ -507,7 +526,7 @@ static int dispatch(mt_conn *c, mt_slice msg)
         return mt_eng_fail(c, MT_ERR_UNEXPECTED, "%s: no message expected, got type %u", st->name,
                            type);
     for (const uint8_t *a = st->accept; *a != 255; a++)
-        if (*a == type) return st->fn(c, msg);
+        if (*a == type) return call_state(c, st, msg);
     return mt_eng_fail(c, MT_ERR_UNEXPECTED, "%s: unexpected handshake message type %u", st->name,
                        type);
 }
@@ -701,7 +720,7 @@ int mt_conn_run(mt_conn *c)
         if (rc) return mt_eng_fail(c, rc, "sending");
         const mt_state *st = &c->table[c->state];
         if (st->send) {
-            rc = st->fn(c, mt_slice_of(NULL, 0));
+            rc = call_state(c, st, mt_slice_of(NULL, 0));
             if (rc == MT_PAUSED) return 0;
             if (rc) return mt_eng_fail(c, rc, "%s", st->name);
             continue;
@@ -890,23 +909,36 @@ int mt_eng_ask2(mt_conn *c, mt_hook kind, uint16_t scheme, const uint8_t *data, 
         *extra = NULL;
         *extra_len = 0;
     }
-    mt_event t = {
-        .kind = kind, .dir = 0, .scheme = scheme, .epoch = c->wr.epoch, .flight = c->flight};
-    MT_TRY(hook_point(c, &t, data, len));
-    if (c->ev_state != MT_EV_DONE) return 0;
-    /* Keep the answers past ev_reset, in c->answer, until the next ask. */
-    size_t n = c->ev_replaced ? c->ev_nrepl : 0;
-    size_t l0 = n > 0 ? c->ev_lens[0] : 0, l1 = n > 1 ? c->ev_lens[1] : 0;
-    int rc = mt_buf_set(&c->answer, c->ev_repl.data, l0 + l1);
-    ev_reset(c);
-    MT_TRY(rc);
-    if (n > 0 && l0 > 0) { /* an empty first object: keep the engine's own */
-        *answer = c->answer.data;
-        *answer_len = l0;
+    MT_ENSURE(c->ask_pos < MT_ARRAY_LEN(c->asks), MT_ERR_LIMIT);
+    if (c->ask_pos == c->n_asks) {
+        /* A new ask: pause for it (or pass straight through without interest). */
+        mt_event t = {
+            .kind = kind, .dir = 0, .scheme = scheme, .epoch = c->wr.epoch, .flight = c->flight};
+        MT_TRY(hook_point(c, &t, data, len));
+        mt_ask *e = &c->asks[c->n_asks];
+        e->kind = kind;
+        e->l0 = e->l1 = 0;
+        e->n = 0;
+        int rc = 0;
+        if (c->ev_state == MT_EV_DONE && c->ev_replaced) {
+            e->n = c->ev_nrepl;
+            e->l0 = e->n > 0 ? c->ev_lens[0] : 0;
+            e->l1 = e->n > 1 ? c->ev_lens[1] : 0;
+            rc = mt_buf_set(&e->data, c->ev_repl.data, e->l0 + e->l1);
+        }
+        if (c->ev_state == MT_EV_DONE) ev_reset(c);
+        MT_TRY(rc);
+        c->n_asks++;
     }
-    if (n > 1 && extra) {
-        *extra = c->answer.data + l0;
-        *extra_len = l1;
+    const mt_ask *e = &c->asks[c->ask_pos++];
+    MT_ENSURE(e->kind == kind, MT_ERR_BAD_STATE); /* a state function must ask in order */
+    if (e->n > 0 && e->l0 > 0) {                  /* an empty first object: keep the engine's own */
+        *answer = e->data.data;
+        *answer_len = e->l0;
+    }
+    if (e->n > 1 && extra) {
+        *extra = e->data.data + e->l0;
+        *extra_len = e->l1;
     }
     return 0;
 }
@@ -971,7 +1003,7 @@ void mt_conn_free(mt_conn *c)
     mt_buf_free(&c->ev_repl);
     mt_buf_free(&c->cur_msg);
     mt_buf_free(&c->in_raw);
-    mt_buf_free(&c->answer);
+    asks_clear(c);
     mt_buf_free(&c->alpn_choice);
     mt_config_unref(c->cfg);
     mt_wipe(c, sizeof *c);

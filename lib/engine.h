@@ -113,6 +113,7 @@ typedef struct mt_info_ev {
 } mt_info_ev;
 
 typedef enum { MT_EV_NONE = 0, MT_EV_WAITING, MT_EV_DONE } mt_ev_state;
+typedef struct mt_ask mt_ask;
 
 struct mt_conn {
     mt_config *cfg;
@@ -175,7 +176,12 @@ struct mt_conn {
     uint8_t ev_rec_type;
     uint16_t ev_rec_version;
     size_t ev_rec_padding;
-    mt_buf answer; /* the last crypto hook's answer (mt_eng_ask) */
+    struct mt_ask { /* answered asks of the running state function (call_state) */
+        mt_hook kind;
+        mt_buf data; /* the answer objects, concatenated */
+        size_t n, l0, l1;
+    } asks[8];
+    size_t n_asks, ask_pos;
     mt_info_ev *info, *info_tail;
     int info_current; /* the head info event was handed out by mt_conn_event */
 

@@ -309,7 +309,72 @@ run_hook.client_hello = function(conn, st, ev, name)
   return true
 end
 
-for _, n in ipairs{ "select", "psk_binder", "verify_peer" } do
+-- select (server): `(conn, choice, ev)` with the decision {version, suite, group, sigalg,
+-- alpn, hrr} before ServerHello is built; edit it in place or return a new table. The
+-- engine follows the edit (the decision, not just the wire).
+run_hook.select = function(conn, st, ev, name)
+  local d = ev.data
+  local _, suite, group, sigalg, hrr, alpn = string.unpack(">I2I2I2I2I1s1", d)
+  local choice = {
+    version = "1.3", suite = names.name(names.suites, suite), group = names.name(names.groups, group),
+    sigalg = names.name(names.sigalgs, sigalg), hrr = hrr == 1, alpn = alpn ~= "" and alpn or nil,
+  }
+  local before = {}
+  for k, v in pairs(choice) do before[k] = v end
+  for _, fn in ipairs(handlers(st, name)) do
+    local ok, v = xpcall(fn, debug.traceback, conn, choice, event_view(ev))
+    if not ok then return false, v end
+    if type(v) == "table" then choice = v end
+  end
+  local changed = false
+  for _, k in ipairs{ "suite", "group", "sigalg", "hrr", "alpn" } do
+    changed = changed or choice[k] ~= before[k]
+  end
+  if not changed then return true end
+  local s, e1 = names.code(names.suites, choice.suite, "suite")
+  local g, e2 = names.code(names.groups, choice.group, "group")
+  local a, e3 = names.code(names.sigalgs, choice.sigalg, "sigalg")
+  if not (s and g and a) then return false, "select hook: " .. (e1 or e2 or e3) end
+  if choice.alpn ~= nil and (type(choice.alpn) ~= "string" or #choice.alpn > 255) then
+    return false, "select hook: alpn must be a string of at most 255 bytes"
+  end
+  conn:_event_replace({ string.pack(">I2I2I2I2I1s1", 0x0304, s, g, a, choice.hrr and 1 or 0,
+                                    choice.alpn or "") })
+  return true
+end
+
+-- verify_peer (client): `(conn, chain, result, ev)` after the chain check; chain is the
+-- list of DER certificates (leaf first), result {ok=, error=NAME, reason=}. Return true to
+-- accept whatever the check said, false[, "alert"] to refuse (bad_certificate by
+-- default), nil to keep the result.
+run_hook.verify_peer = function(conn, st, ev, name)
+  local d = ev.data
+  local rc, reason, pos = string.unpack(">I2s2", d)
+  local chain = {}
+  while pos <= #d do
+    local cert
+    cert, pos = string.unpack(">s3", d, pos)
+    chain[#chain + 1] = cert
+  end
+  local result = { ok = rc == 0, error = rc ~= 0 and core.err_name(rc) or nil,
+                   reason = reason ~= "" and reason or nil }
+  for _, fn in ipairs(handlers(st, name)) do
+    local ok, v, alert = xpcall(fn, debug.traceback, conn, chain, result, event_view(ev))
+    if not ok then return false, v end
+    if v == true then
+      conn:_event_replace({ "\0" })
+      return true
+    elseif v == false then
+      local code = names.alerts[alert or "bad_certificate"]
+      if not code then return false, "verify_peer hook: unknown alert " .. tostring(alert) end
+      conn:_event_replace({ string.char(code) })
+      return true
+    end
+  end
+  return true
+end
+
+for _, n in ipairs{ "psk_binder" } do
   run_hook[n] = function(conn, st, ev, name)
     return answer_hook(conn, st, ev, name, ev.data, event_view(ev))
   end

@@ -522,6 +522,52 @@ static int on_certificate_request(mt_conn *c, mt_slice msg)
     return 0;
 }
 
+/* The chain check (unless the script asked for none by name), then the verify_peer hook,
+ * which sees [u16 result][u16 reason length][reason][u24-prefixed certificates...] and
+ * may answer one byte: 0 to accept, or an alert to fail with. Without an answer the
+ * check's result stands. */
+static int verify_server(mt_conn *c)
+{
+    client13 *hs = HS(c);
+    int vrc = 0;
+    char reason[MT_X509_REASON_MAX] = "";
+    if (c->cfg->verify == MT_VERIFY_PEER) {
+        mt_x509_list anchors;
+        mt_x509_list_init(&anchors);
+        if (c->cfg->ca_pem.len == 0 ||
+            mt_x509_list_add_pem(&anchors, c->cfg->ca_pem.data, c->cfg->ca_pem.len, NULL) != 0) {
+            vrc = MT_ERR_SENT(MT_ALERT_UNKNOWN_CA);
+            snprintf(reason, sizeof reason,
+                     "no trust anchors (set cafile, or verify = \"none\" "
+                     "to skip verification by name)");
+        } else {
+            mt_x509_verify_params vp = {.now = mt_eng_now(c),
+                                        .host = c->cfg->server_name,
+                                        .purpose = MT_X509_PURPOSE_SERVER};
+            mt_x509_verify_result vr;
+            vrc = mt_x509_verify_chain(&hs->chain, &anchors, &vp, &vr);
+            if (vrc) snprintf(reason, sizeof reason, "%s", vr.reason);
+        }
+        mt_x509_list_free(&anchors);
+    }
+    mt_buf data = {0};
+    int rc = mt_wr_u16(&data, (uint16_t)vrc);
+    if (rc == 0) rc = mt_wr_vec16(&data, reason, strlen(reason));
+    for (size_t i = 0; i < hs->chain.count && rc == 0; i++)
+        rc = mt_wr_vec24(&data, hs->chain.certs[i].der.data, hs->chain.certs[i].der.len);
+    const uint8_t *answer = NULL;
+    size_t alen = 0;
+    if (rc == 0) rc = mt_eng_ask(c, MT_HOOK_VERIFY_PEER, 0, data.data, data.len, &answer, &alen);
+    mt_buf_free(&data);
+    MT_TRY(rc);
+    if (answer && alen >= 1) {
+        vrc = answer[0] ? MT_ERR_SENT(answer[0]) : 0;
+        snprintf(reason, sizeof reason, "rejected by the verify_peer hook");
+    }
+    if (vrc) return mt_eng_fail(c, vrc, "server certificate: %s", reason);
+    return 0;
+}
+
 static int on_certificate(mt_conn *c, mt_slice msg)
 {
     client13 *hs = HS(c);
@@ -555,26 +601,7 @@ static int on_certificate(mt_conn *c, mt_slice msg)
             rc = mt_eng_fail(c, MT_ERR_SENT(MT_ALERT_BAD_CERTIFICATE),
                              "Certificate: entry %zu does not parse", hs->chain.count);
     }
-    if (rc == 0 && c->cfg->verify == MT_VERIFY_PEER) {
-        mt_x509_list anchors;
-        mt_x509_list_init(&anchors);
-        rc = c->cfg->ca_pem.len
-                 ? mt_x509_list_add_pem(&anchors, c->cfg->ca_pem.data, c->cfg->ca_pem.len, NULL)
-                 : MT_ERR_NOT_FOUND;
-        if (rc) {
-            rc = mt_eng_fail(c, MT_ERR_SENT(MT_ALERT_UNKNOWN_CA),
-                             "verifying the server: no trust anchors (set cafile, or "
-                             "verify = \"none\" to skip verification by name)");
-        } else {
-            mt_x509_verify_params vp = {.now = mt_eng_now(c),
-                                        .host = c->cfg->server_name,
-                                        .purpose = MT_X509_PURPOSE_SERVER};
-            mt_x509_verify_result vr;
-            rc = mt_x509_verify_chain(&hs->chain, &anchors, &vp, &vr);
-            if (rc) rc = mt_eng_fail(c, rc, "server certificate: %s", vr.reason);
-        }
-        mt_x509_list_free(&anchors);
-    }
+    if (rc == 0) rc = verify_server(c);
     if (rc == 0) rc = mt_transcript_add(&c->tr, msg.p, msg.len);
     mt_hs_msg_free(m);
     MT_TRY(rc);

@@ -269,6 +269,66 @@ static void note_sni(mt_conn *c, const mt_hs_msg *m)
         }
 }
 
+/* The select hook (SCRIPTING.md 6.5): the decision, not the wire, is the script's to
+ * edit. The event carries [u16 version][u16 suite][u16 group][u16 sigalg][u8 hrr]
+ * [u8 alpn length][alpn]; an answer in the same layout replaces the decision: a suite,
+ * group or scheme this build implements (the client need not have offered it: that is
+ * the point), hrr = 1 to ask for another share, any ALPN name. */
+static int select_hook(mt_conn *c, const mt_hs_msg *ch)
+{
+    server13 *hs = HS(c);
+    mt_buf d = {0};
+    int rc = mt_wr_u16(&d, MT_TLS13);
+    if (rc == 0) rc = mt_wr_u16(&d, hs->suite->id);
+    if (rc == 0) rc = mt_wr_u16(&d, hs->group);
+    if (rc == 0) rc = mt_wr_u16(&d, hs->scheme);
+    if (rc == 0) rc = mt_wr_u8(&d, hs->peer_share.len == 0);
+    if (rc == 0) rc = mt_wr_vec8(&d, c->alpn, strlen(c->alpn));
+    const uint8_t *a = NULL;
+    size_t alen = 0;
+    if (rc == 0) rc = mt_eng_ask(c, MT_HOOK_SELECT, 0, d.data, d.len, &a, &alen);
+    mt_buf_free(&d);
+    if (rc || a == NULL) return rc;
+    mt_reader r;
+    mt_rd_init(&r, a, alen);
+    uint16_t version, suite, group, scheme;
+    uint8_t hrr;
+    mt_slice alpn;
+    if (mt_rd_u16(&r, &version) || mt_rd_u16(&r, &suite) || mt_rd_u16(&r, &group) ||
+        mt_rd_u16(&r, &scheme) || mt_rd_u8(&r, &hrr) || mt_rd_vec8_slice(&r, &alpn) ||
+        mt_rd_done(&r))
+        return mt_eng_fail(c, MT_ERR_HOOK, "select hook: malformed decision");
+    const mt_suite13 *s = mt_tls13_suite(suite);
+    if (version != MT_TLS13 || s == NULL || !mt_kx_supported(group))
+        return mt_eng_fail(c, MT_ERR_HOOK,
+                           "select hook: version 0x%04x, suite 0x%04x or group "
+                           "0x%04x not implemented",
+                           version, suite, group);
+    const mt_cred *cred = NULL;
+    for (size_t i = 0; i < c->cfg->n_creds && cred == NULL; i++)
+        if (mt_cred_can_sign13(c->cfg->creds[i], scheme)) cred = c->cfg->creds[i];
+    if (cred == NULL)
+        return mt_eng_fail(c, MT_ERR_HOOK, "select hook: no certificate signs with 0x%04x", scheme);
+    hs->suite = s;
+    hs->cred = cred;
+    hs->scheme = scheme;
+    snprintf(c->alpn, sizeof c->alpn, "%.*s", (int)alpn.len, (const char *)alpn.p);
+    if (group != hs->group || hrr) {
+        /* Use the client's share for the new group if it sent one, else retry. */
+        hs->group = group;
+        mt_buf_reset(&hs->peer_share);
+        mt_hs_id ks = mt_t13_ext(ch, MT_EXT_KEY_SHARE);
+        mt_hs_id list = ks == MT_HS_NONE ? MT_HS_NONE : mt_hs_child(ch, ks, "client_shares");
+        for (mt_hs_id e = list == MT_HS_NONE ? MT_HS_NONE : mt_hs_first(ch, list);
+             e != MT_HS_NONE && !hrr; e = mt_hs_next(ch, e))
+            if (mt_t13_u(ch, e, "group") == group) {
+                mt_slice ke = mt_t13_b(ch, e, "key_exchange");
+                MT_TRY(mt_buf_set(&hs->peer_share, ke.p, ke.len));
+            }
+    }
+    return 0;
+}
+
 static int on_client_hello(mt_conn *c, mt_slice msg, int second)
 {
     server13 *hs = HS(c);
@@ -327,6 +387,7 @@ static int on_client_hello(mt_conn *c, mt_slice msg, int second)
         mt_slice cr = mt_t13_b(m, MT_HS_ROOT, "random");
         if (cr.len == 32) memcpy(c->client_random, cr.p, 32);
     }
+    if (rc == 0 && !second) rc = select_hook(c, m);
     mt_hs_msg_free(m);
     MT_TRY(rc);
     c->version = MT_TLS13;

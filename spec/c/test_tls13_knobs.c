@@ -312,8 +312,131 @@ static void test_client_hello_hook(void)
     mt_config_unref(scfg);
 }
 
+typedef struct {
+    int fired;
+    uint16_t suite; /* 0: keep */
+    int hrr;
+    int client_hellos;
+} select_ctx;
+
+static void on_select(mt_conn *conn, const mt_event *ev, void *ud)
+{
+    select_ctx *x = ud;
+    if (ev->kind == MT_HOOK_CLIENT_HELLO) x->client_hellos++;
+    if (ev->kind != MT_HOOK_SELECT) return;
+    x->fired++;
+    uint8_t d[300];
+    memcpy(d, ev->data, ev->len);
+    CHECK(ev->len >= 10);
+    CHECK_EQ(d[0] << 8 | d[1], 0x0304);
+    if (x->suite) {
+        d[2] = (uint8_t)(x->suite >> 8);
+        d[3] = (uint8_t)x->suite;
+    }
+    if (x->hrr) { /* another group, with no share sent: a HelloRetryRequest for it */
+        d[4] = 0x00;
+        d[5] = 0x18;
+        d[8] = 1;
+    }
+    size_t len = ev->len;
+    mt_conn_event_replace(conn, d, &len, 1);
+}
+
+static void test_select_hook(void)
+{
+    mt_config *ccfg = client(), *scfg = server();
+    mt_config_set_hooks(scfg, MT_HOOK_BIT(MT_HOOK_SELECT));
+    /* The decision, not just the wire: both sides end up on ChaCha20. */
+    select_ctx x = {0, 0x1303, 0, 0};
+    mt_conn *c = mt_conn_new(ccfg), *s = mt_conn_new(scfg);
+    pump(c, s, NULL, NULL, on_select, &x);
+    CHECK_EQ(x.fired, 1);
+    {
+        const char *w1, *w2;
+        int e1 = mt_conn_error(c, &w1), e2 = mt_conn_error(s, &w2);
+        if (e1 || e2)
+            fprintf(stderr, "  select: client 0x%x %s / server 0x%x %s\n", e1, w1, e2, w2);
+    }
+    CHECK(mt_conn_want(c) & MT_WANT_DONE);
+    mt_info i;
+    mt_conn_info(c, &i);
+    CHECK_EQ(i.suite, 0x1303);
+    mt_conn_info(s, &i);
+    CHECK_EQ(i.suite, 0x1303);
+    mt_conn_free(c);
+    mt_conn_free(s);
+    /* Another group although a usable share came: a HelloRetryRequest for secp384r1
+     * (asking again for the group already shared would be illegal_parameter, RFC 8446
+     * 4.2.8). */
+    select_ctx y = {0, 0, 1, 0};
+    c = mt_conn_new(ccfg);
+    s = mt_conn_new(scfg);
+    pump(c, s, NULL, NULL, on_select, &y);
+    CHECK(mt_conn_want(c) & MT_WANT_DONE);
+    mt_conn_info(c, &i);
+    CHECK_EQ(i.hrr, 1);
+    CHECK_EQ(i.group, 0x0018);
+    mt_conn_free(c);
+    mt_conn_free(s);
+    /* Two hooks in one handler (client_hello, then select): each fires once, in order;
+     * the handler re-runs after each answer and replays the earlier one. */
+    mt_config_set_hooks(scfg, MT_HOOK_BIT(MT_HOOK_SELECT) | MT_HOOK_BIT(MT_HOOK_CLIENT_HELLO));
+    select_ctx z = {0, 0x1302, 0, 0};
+    c = mt_conn_new(ccfg);
+    s = mt_conn_new(scfg);
+    pump(c, s, NULL, NULL, on_select, &z);
+    CHECK_EQ(z.client_hellos, 1);
+    CHECK_EQ(z.fired, 1);
+    mt_conn_info(c, &i);
+    CHECK_EQ(i.suite, 0x1302);
+    mt_conn_free(c);
+    mt_conn_free(s);
+    mt_config_unref(ccfg);
+    mt_config_unref(scfg);
+}
+
+static void on_verify_peer(mt_conn *conn, const mt_event *ev, void *ud)
+{
+    int *verdict = ud; /* -1: pass; else the byte to answer */
+    if (ev->kind != MT_HOOK_VERIFY_PEER || *verdict < 0) return;
+    uint8_t b = (uint8_t)*verdict;
+    size_t one = 1;
+    mt_conn_event_replace(conn, &b, &one, 1);
+}
+
+static void test_verify_peer_hook(void)
+{
+    mt_config *ccfg = client(), *scfg = server();
+    mt_config_set_hooks(ccfg, MT_HOOK_BIT(MT_HOOK_VERIFY_PEER));
+    mt_config_set_server_name(ccfg, "wrong.example"); /* the chain check fails */
+    int accept = 0, pass = -1, reject = MT_ALERT_CERTIFICATE_UNKNOWN;
+    mt_conn *c = mt_conn_new(ccfg), *s = mt_conn_new(scfg);
+    pump(c, s, on_verify_peer, &pass, NULL, NULL);
+    CHECK_EQ(mt_conn_error(c, NULL), MT_ERR_SENT(MT_ALERT_BAD_CERTIFICATE));
+    mt_conn_free(c);
+    mt_conn_free(s);
+    c = mt_conn_new(ccfg);
+    s = mt_conn_new(scfg);
+    pump(c, s, on_verify_peer, &accept, NULL, NULL); /* the script accepts anyway */
+    CHECK(mt_conn_want(c) & MT_WANT_DONE);
+    mt_conn_free(c);
+    mt_conn_free(s);
+    mt_config_set_server_name(ccfg, "localhost"); /* a good chain, refused by the script */
+    c = mt_conn_new(ccfg);
+    s = mt_conn_new(scfg);
+    pump(c, s, on_verify_peer, &reject, NULL, NULL);
+    CHECK_EQ(mt_conn_error(c, NULL), MT_ERR_SENT(MT_ALERT_CERTIFICATE_UNKNOWN));
+    CHECK_EQ(mt_conn_error(s, NULL), MT_ERR_RECV(MT_ALERT_CERTIFICATE_UNKNOWN));
+    mt_conn_free(c);
+    mt_conn_free(s);
+    mt_config_unref(ccfg);
+    mt_config_unref(scfg);
+}
+
 int main(void)
 {
+    RUN(test_select_hook);
+    RUN(test_verify_peer_hook);
     RUN(test_client_hello_hook);
     RUN(test_inject);
     RUN(test_force_hrr);

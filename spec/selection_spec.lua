@@ -1,5 +1,6 @@
--- Server selection callbacks (issue 3): SNI picks the context, an ALPN function picks the
--- protocol, and the client_hello hook may switch context or refuse with an alert.
+-- Selection hooks: SNI picks the context, an ALPN function picks the
+-- protocol, the client_hello hook may switch context or refuse, select edits the
+-- server's decision, verify_peer overrides the client's chain check.
 local tls = require "moontls"
 
 local PKI = "spec/fixtures/pki/"
@@ -103,5 +104,53 @@ describe("client_hello hook", function()
     assert.equal("client_hello", got.type)
     assert.is_table(got.cipher_suites)
     assert.is_true(is_rsa(c:info().sigalg))
+  end)
+end)
+
+describe("select hook", function()
+  it("edits the decision: both sides follow", function()
+    local s = server("leaf-p256", { hooks = { select = function(conn, choice)
+      assert.equal("TLS_AES_128_GCM_SHA256", choice.suite)
+      choice.suite = "TLS_CHACHA20_POLY1305_SHA256"
+    end } })
+    local c, sc, ok, err = handshake(client("localhost"), s)
+    assert.is_true(ok, err)
+    assert.equal("TLS_CHACHA20_POLY1305_SHA256", c:info().suite)
+    assert.equal("TLS_CHACHA20_POLY1305_SHA256", sc:info().suite)
+  end)
+
+  it("can ask for another group with a HelloRetryRequest", function()
+    local s = server("leaf-p256", { hooks = { select = function(conn, choice)
+      choice.group, choice.hrr = "secp384r1", true
+    end } })
+    local c, _, ok, err = handshake(client("localhost"), s)
+    assert.is_true(ok, err)
+    assert.is_true(c:info().hrr)
+    assert.equal("secp384r1", c:info().group)
+  end)
+end)
+
+describe("verify_peer hook", function()
+  it("sees the chain and the check's result, and may accept a failed check", function()
+    local seen
+    local c, _, ok, err = handshake(client("wrong.example", { hooks = { verify_peer =
+      function(conn, chain, result)
+        seen = result
+        assert.is_true(#chain >= 2)
+        assert.equal(0x30, chain[1]:byte(1)) -- DER SEQUENCE
+        return true
+      end } }), server("leaf-p256"))
+    assert.is_true(ok, err)
+    assert.is_false(seen.ok)
+    assert.equal("BAD_CERTIFICATE", seen.error)
+    assert.matches("wrong.example", seen.reason)
+  end)
+
+  it("may refuse a good chain with the alert it names", function()
+    local c, s, ok = handshake(client("localhost", { hooks = { verify_peer =
+      function() return false, "certificate_unknown" end } }), server("leaf-p256"))
+    assert.is_nil(ok)
+    assert.matches("alert sent: fatal certificate_unknown", c:error())
+    assert.matches("alert received: fatal certificate_unknown", s:error())
   end)
 end)
