@@ -220,7 +220,8 @@ function M.gnutls_server(stem, priority, args)
   return start_server("gnutls-serv", function(port)
     return ("gnutls-serv --priority %s --x509certfile %s --x509keyfile %s%s.key --echo -a -p %d %s")
       :format(M.q(priority or M.gnutls_priority()), chain, M.PKI, stem, port, args or "")
-  end, "listening on IPv4")
+  end, "...done") -- "listening on IPv4 ... port N" comes before listen() returns: wait for
+                 -- the "...done" that follows it
 end
 
 -- The moontls server child (spec/interop/server.lua) with key=value options.
