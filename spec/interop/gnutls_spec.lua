@@ -12,12 +12,7 @@ local function have(cmd)
 end
 local HAVE = have("gnutls-serv") and have("gnutls-cli")
 
-local function connect(port, params)
-  local p = { mode = "client", cafile = H.CA, server_name = "localhost" }
-  for k, v in pairs(params or {}) do p[k] = v end
-  local ctx = assert(tls.context(p))
-  return tls.connect("127.0.0.1", port, ctx, { timeout = 10, handshake = true })
-end
+local connect = H.connect
 
 local function forced(i)
   return { version = i.version, suite = i.suite, group = i.group, sigalg = i.sigalg, hrr = i.hrr }

@@ -234,6 +234,23 @@ function M.moontls_server(opts)
   end, "listening")
 end
 
+-- A moontls client handshake with 127.0.0.1:port (test PKI trust, name localhost),
+-- params overriding. A refused connection is retried briefly: a peer's "listening"
+-- line may precede its listen() by a moment. Returns conn or nil, err, NAME.
+function M.connect(port, params)
+  local tls = require "moontls"
+  local p = { mode = "client", cafile = M.CA, server_name = "localhost" }
+  for k, v in pairs(params or {}) do p[k] = v end
+  local ctx = assert(tls.context(p))
+  local c, err, name
+  for _ = 1, 20 do
+    c, err, name = tls.connect("127.0.0.1", port, ctx, { timeout = 10, handshake = true })
+    if c or tostring(err):find("connection refused", 1, true) == nil then break end
+    socket.sleep(0.05)
+  end
+  return c, err, name
+end
+
 -- Run a client command with `input` on its stdin, stdout and stderr together. The
 -- stdin stays open until the output shows `expect` (plain text) or the peer is done,
 -- so a client that quits on end of input cannot race the peer's answer. Bounded by

@@ -13,12 +13,7 @@ end
 local HAVE_OPENSSL = have("openssl")
 
 -- A moontls client connection to 127.0.0.1:port, handshake done (or nil, err, NAME).
-local function connect(port, params)
-  local p = { mode = "client", cafile = H.CA, server_name = "localhost" }
-  for k, v in pairs(params or {}) do p[k] = v end
-  local ctx = assert(tls.context(p))
-  return tls.connect("127.0.0.1", port, ctx, { timeout = 10, handshake = true })
-end
+local connect = H.connect
 
 -- The fields of info() the matrix forces.
 local function forced(i)
