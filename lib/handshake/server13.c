@@ -489,23 +489,13 @@ static int st_send_hrr(mt_conn *c, mt_slice msg)
     return 0;
 }
 
-static const uint8_t *pinned_key(const mt_config *cfg, uint16_t group, size_t *len)
-{
-    for (size_t i = 0; i < cfg->n_pinned; i++)
-        if (cfg->pinned[i].group == group) {
-            *len = cfg->pinned[i].len;
-            return cfg->pinned[i].priv;
-        }
-    return NULL;
-}
-
 static int st_send_sh(mt_conn *c, mt_slice msg)
 {
     server13 *hs = HS(c);
     const uint8_t *answer, *pub;
     size_t alen, plen = 0, pub_len;
     MT_TRY(mt_eng_ask2(c, MT_HOOK_KEY_SHARE, hs->group, NULL, 0, &answer, &alen, &pub, &pub_len));
-    const uint8_t *pin = answer ? answer : pinned_key(c->cfg, hs->group, &plen);
+    const uint8_t *pin = answer ? answer : mt_tls13_pinned(c->cfg, hs->group, &plen);
     if (answer) plen = alen;
     MT_TRY(mt_kx_generate(&hs->kx, hs->group, &c->rng, pin, plen));
     int rc =
@@ -626,14 +616,8 @@ static int st_send_cv(mt_conn *c, mt_slice msg)
 static int st_send_finished(mt_conn *c, mt_slice msg)
 {
     server13 *hs = HS(c);
-    uint8_t vd[MT_HASH_MAX_LEN];
-    size_t hl = mt_hash_len(hs->suite->hash);
-    MT_TRY(mt_tls13_finished(c, hs->suite, mt_ks13_secret(&c->ks, MT_KS13_SERVER_HANDSHAKE_TRAFFIC),
-                             vd));
-    const uint8_t *answer;
-    size_t alen;
-    MT_TRY(mt_eng_ask(c, MT_HOOK_VERIFY_DATA, 0, vd, hl, &answer, &alen));
-    MT_TRY(mt_eng_send_hs(c, MT_HS_FINISHED, answer ? answer : vd, answer ? alen : hl));
+    MT_TRY(mt_tls13_send_finished(c, hs->suite,
+                                  mt_ks13_secret(&c->ks, MT_KS13_SERVER_HANDSHAKE_TRAFFIC)));
     mt_eng_goto(c, S_SEND_MASTER);
     return 0;
 }
@@ -654,23 +638,10 @@ static int st_send_master(mt_conn *c, mt_slice msg)
 static int st_wait_finished(mt_conn *c, mt_slice msg)
 {
     server13 *hs = HS(c);
-    mt_hs_msg *m = NULL;
-    MT_TRY(mt_tls13_decode(c, msg, MT_HS_SIDE_CLIENT, NULL, &m));
-    mt_slice got = mt_t13_b(m, MT_HS_ROOT, "verify_data");
-    uint8_t want[MT_HASH_MAX_LEN];
-    size_t hl = mt_hash_len(hs->suite->hash);
-    int rc = mt_tls13_finished(c, hs->suite,
-                               mt_ks13_secret(&c->ks, MT_KS13_CLIENT_HANDSHAKE_TRAFFIC), want);
-    /* RFC 8446 4.4.4: wrong contents are decrypt_error (constant-time compare). */
-    if (rc == 0 && got.len != hl)
-        rc =
-            mt_eng_fail(c, MT_ERR_DECODE, "Finished.verify_data: %zu bytes, want %zu", got.len, hl);
-    if (rc == 0 && !mt_ct_eq(got.p, want, hl))
-        rc = mt_eng_fail(c, MT_ERR_SENT(MT_ALERT_DECRYPT_ERROR), "Finished.verify_data: wrong");
-    mt_hs_msg_free(m);
-    MT_TRY(rc);
+    MT_TRY(mt_tls13_check_finished(c, hs->suite,
+                                   mt_ks13_secret(&c->ks, MT_KS13_CLIENT_HANDSHAKE_TRAFFIC), msg,
+                                   MT_HS_SIDE_CLIENT, NULL));
     uint8_t h[MT_HASH_MAX_LEN];
-    MT_TRY(mt_transcript_add(&c->tr, msg.p, msg.len));
     MT_TRY(mt_transcript_hash(&c->tr, h));
     MT_TRY(mt_tls13_read_keys(c, hs->suite,
                               mt_ks13_secret(&c->ks, MT_KS13_CLIENT_APPLICATION_TRAFFIC)));

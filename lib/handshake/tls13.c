@@ -213,3 +213,49 @@ int mt_conn_key_update(mt_conn *c, int request_peer)
     MT_TRY(mt_tls13_send_key_update(c, s, request_peer ? 1 : 0));
     return mt_conn_run(c);
 }
+
+/* ---- Finished (RFC 8446 4.4.4) ---- */
+
+int mt_tls13_send_finished(mt_conn *c, const mt_suite13 *s, const uint8_t *base_key)
+{
+    uint8_t vd[MT_HASH_MAX_LEN];
+    size_t hl = mt_hash_len(s->hash);
+    MT_TRY(mt_tls13_finished(c, s, base_key, vd));
+    const uint8_t *answer;
+    size_t alen;
+    /* verify_data hook: a script may send another value (a deliberate bad Finished). */
+    MT_TRY(mt_eng_ask(c, MT_HOOK_VERIFY_DATA, 0, vd, hl, &answer, &alen));
+    return mt_eng_send_hs(c, MT_HS_FINISHED, answer ? answer : vd, answer ? alen : hl);
+}
+
+int mt_tls13_check_finished(mt_conn *c, const mt_suite13 *s, const uint8_t *base_key, mt_slice msg,
+                            int side, const mt_hs_msg *offer)
+{
+    mt_hs_msg *m = NULL;
+    MT_TRY(mt_tls13_decode(c, msg, side, offer, &m));
+    mt_slice got = mt_t13_b(m, MT_HS_ROOT, "verify_data");
+    uint8_t want[MT_HASH_MAX_LEN];
+    size_t hl = mt_hash_len(s->hash);
+    int rc = mt_tls13_finished(c, s, base_key, want);
+    /* RFC 8446 4.4.4: a wrong length cannot be a Finished (decode_error); wrong contents
+     * are decrypt_error. The comparison is constant-time. */
+    if (rc == 0 && got.len != hl)
+        rc =
+            mt_eng_fail(c, MT_ERR_DECODE, "Finished.verify_data: %zu bytes, want %zu", got.len, hl);
+    if (rc == 0 && !mt_ct_eq(got.p, want, hl))
+        rc = mt_eng_fail(c, MT_ERR_SENT(MT_ALERT_DECRYPT_ERROR), "Finished.verify_data: wrong");
+    mt_wipe(want, sizeof want);
+    mt_hs_msg_free(m);
+    MT_TRY(rc);
+    return mt_transcript_add(&c->tr, msg.p, msg.len);
+}
+
+const uint8_t *mt_tls13_pinned(const mt_config *cfg, uint16_t group, size_t *len)
+{
+    for (size_t i = 0; i < cfg->n_pinned; i++)
+        if (cfg->pinned[i].group == group) {
+            *len = cfg->pinned[i].len;
+            return cfg->pinned[i].priv;
+        }
+    return NULL;
+}

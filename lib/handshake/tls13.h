@@ -59,6 +59,16 @@ int mt_tls13_peer_key_update(mt_conn *c, const mt_suite13 *s, int requested);
 /* Send KeyUpdate(request) and move our write keys to our next secret. */
 int mt_tls13_send_key_update(mt_conn *c, const mt_suite13 *s, int request);
 
+/* Our Finished over the current transcript with `base_key` (the verify_data hook may
+ * replace it), queued for sending. */
+int mt_tls13_send_finished(mt_conn *c, const mt_suite13 *s, const uint8_t *base_key);
+/* Check the peer's Finished (decode_error for a wrong length, decrypt_error for wrong
+ * contents, constant-time) and add it to the transcript. side: who sent it. */
+int mt_tls13_check_finished(mt_conn *c, const mt_suite13 *s, const uint8_t *base_key, mt_slice msg,
+                            int side, const mt_hs_msg *offer);
+/* The private key a configuration pins for a group's share, or NULL. */
+const uint8_t *mt_tls13_pinned(const mt_config *cfg, uint16_t group, size_t *len);
+
 /* Constants. */
 #define MT_GROUP_X25519 0x001d
 #define MT_TLS13_MAX_SHARES 8

@@ -6,27 +6,8 @@
 #include "../../lib/handshake/codec.h"
 #include "../../lib/moontls.h"
 #include "test.h"
+#include "tls_fixture.h"
 
-#define PKI "spec/fixtures/pki/"
-
-static uint8_t *slurp(const char *path, size_t *n)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) exit(2);
-    fseek(f, 0, SEEK_END);
-    long l = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    uint8_t *p = malloc((size_t)l + 1);
-    if (fread(p, 1, (size_t)l, f) != (size_t)l) exit(2);
-    fclose(f);
-    *n = (size_t)l;
-    return p;
-}
-
-static int64_t fixed_clock(void *ud)
-{
-    return 1735689600;
-}
 
 static mt_config *server(void)
 {
