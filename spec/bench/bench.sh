@@ -14,6 +14,13 @@
 # 4. idle memory per server connection (bench_engine idle).
 # 5. crypto ceiling per handshake: primitives counted during a handshake x their
 #    bench_crypto cost (bench_engine ceiling).
+# 6. Lua hooks (issue 4): in-memory handshakes through tls.pair/tls.pump with no hooks
+#    (a) and with a no-op hook on every point, both roles (b) (spec/bench/hooks.lua, CPU
+#    from os.clock), next to the plain C pair in the same configuration (c) (bench_engine
+#    pair) and the CPU inside its crypto calls. With valgrind (BENCH_CALLGRIND=0 skips):
+#    the same three as callgrind instruction counts per handshake (difference of two
+#    runs with different counts, so start-up cancels), and the crypto-only count
+#    (collection toggled around the outermost crypto calls, BENCH_CG_CRYPTO=1).
 # A benchmark, not a test: it prints, it asserts nothing about speed. Every process it
 # starts is killed on exit; network is 127.0.0.1 only.
 set -u
@@ -21,6 +28,8 @@ BUILD=${1:-build}
 T=${BENCH_TIME:-4}
 ROUNDS=${BENCH_ROUNDS:-2}
 IDLE_N=${BENCH_IDLE_N:-1000}
+HOOK_REPS=${BENCH_HOOK_REPS:-60}
+CALLGRIND=${BENCH_CALLGRIND:-1}
 BULK_MB=${BENCH_BULK_MB:-256}
 B=$BUILD/bench
 PKI=spec/fixtures/pki
@@ -203,6 +212,46 @@ log "idle memory: $IDLE_N server connections"
 read -r _ _ _ _ heap _ rss <"$tmp/idle.txt"
 idle_detail=$(sed -n 's/^idle_detail //p' "$tmp/idle.txt")
 
+# ---------------------------------------------------------------- 6: Lua hooks
+export LUA_PATH="$ROOT/bindings/?.lua;$ROOT/bindings/?/init.lua;;"
+export LUA_CPATH="$ROOT/$BUILD/?.so;;"
+hooks_ok=0
+if command -v lua5.4 >/dev/null && [ -f "$BUILD/moontls/core.so" ]; then
+  log "Lua hooks: ${HOOK_REPS} x 7 in-memory handshakes per case (hooks.lua)"
+  if lua5.4 spec/bench/hooks.lua "$HOOK_REPS" 7 >"$tmp/hooks.txt" 2>"$tmp/hooks.err"; then
+    hooks_ok=1
+    R[hk_a]=$(awk '$1=="hooks" && $2=="none" {print $4}' "$tmp/hooks.txt")
+    R[hk_b]=$(awk '$1=="hooks" && $2=="noop" {print $4}' "$tmp/hooks.txt")
+    R[hk_events]=$(awk '$1=="hooks" && $2=="noop" {print $8}' "$tmp/hooks.txt")
+    R[hk_detail]=$(sed -n 's/^hooks_events //p' "$tmp/hooks.txt")
+  else
+    log "hooks.lua failed: $(tail -3 "$tmp/hooks.err")"
+  fi
+  log "C pair: bench_engine pair leaf-p256"
+  "$B/bench_engine" pair leaf-p256 200 7 >"$tmp/pair.txt" || exit 1
+  read -r _ _ _ c _ _ _ _ _ k _ <"$tmp/pair.txt"
+  R[hk_c]=$c
+  R[hk_crypto]=$k
+  if [ "$hooks_ok" = 1 ] && [ "$CALLGRIND" != 0 ] && command -v valgrind >/dev/null; then
+    log "Lua hooks under callgrind (~2 min)"
+    ir() { # out-file cmd... -> total instructions
+      valgrind --tool=callgrind --callgrind-out-file="$tmp/cg.out" "$@" 2>&1 >/dev/null |
+        sed -n 's/.*I *refs: *\([0-9,]*\).*/\1/p' | tr -d ,
+    }
+    for cs in none noop; do
+      i2=$(ir lua5.4 spec/bench/hooks.lua 2 --case $cs)
+      i12=$(ir lua5.4 spec/bench/hooks.lua 12 --case $cs)
+      R[ir_$cs]=$(( (i12 - i2) / 10 ))
+    done
+    i2=$(ir "$B/bench_engine" pair leaf-p256 2 1)   # 20 warm-up + 2 x reps handshakes
+    i7=$(ir "$B/bench_engine" pair leaf-p256 7 1)
+    R[ir_c]=$(( (i7 - i2) / 10 ))
+    i2=$(BENCH_CG_CRYPTO=1 ir --collect-atstart=no "$B/bench_engine" pair leaf-p256 2 1)
+    i7=$(BENCH_CG_CRYPTO=1 ir --collect-atstart=no "$B/bench_engine" pair leaf-p256 7 1)
+    R[ir_crypto]=$(( (i7 - i2) / 10 ))
+  fi
+fi
+
 # ---------------------------------------------------------------- table
 us() { awk -v c="$1" -v n="$2" 'BEGIN { if (n > 0) printf "%.0f", c / n * 1e6; else print "-" }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a+0 > 0 && b+0 > 0) printf "%.2f", a / b; else print "-" }'; }
@@ -244,6 +293,20 @@ for suite in aes-128-gcm chacha20-poly1305; do
   row "  raw AEAD from bench_crypto (seal x2)" "${R[bulk_bc_$suite]}" "-" "$(ratio "$e" "${R[bulk_bc_$suite]}")" "<= 1.10"
   row "  engine client/server us/MB" "${R[bulk_cs_$suite]}" "-" "-" "-"
 done
+if [ "$hooks_ok" = 1 ]; then
+  pct() { awk -v a="$1" -v b="$2" 'BEGIN { if (b+0 > 0) printf "%.1f%%", 100 * a / b; else print "-" }'; }
+  sub_() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f", a - b }'; }
+  row "Lua pair us/hs x25519+P256 (a) no hooks" "${R[hk_a]}" "-" "-" "-"
+  row "  (b) no-op hook on 13 points, both roles" "${R[hk_b]}" "-" "$(ratio "${R[hk_b]}" "${R[hk_a]}") b/a" "<= 1.15"
+  row "  (c) plain C pair (bench_engine pair)" "${R[hk_c]}" "-" "$(ratio "${R[hk_a]}" "${R[hk_c]}") a/c" "~1.00"
+  row "  crypto inside (C pair), share of a / b" "${R[hk_crypto]}" "-" "$(pct "${R[hk_crypto]}" "${R[hk_a]}")/$(pct "${R[hk_crypto]}" "${R[hk_b]}")" "-"
+  if [ -n "${R[ir_none]:-}" ]; then
+    irk() { awk -v a="$1" 'BEGIN { printf "%.2fM", a / 1e6 }'; }
+    row "  Ir/hs (callgrind) a / b / c" "$(irk "${R[ir_none]}")/$(irk "${R[ir_noop]}")/$(irk "${R[ir_c]}")" "-" "$(ratio "${R[ir_noop]}" "${R[ir_none]}") b/a" "<= 1.15"
+    row "  Ir/hs crypto (c, toggled around calls)" "$(irk "${R[ir_crypto]}")" "-" "$(ratio "${R[ir_none]}" "${R[ir_c]}") a/c" "~1.00"
+    row "  Ir/hs outside crypto a / b / c" "$(irk "$(sub_ "${R[ir_none]}" "${R[ir_crypto]}")")/$(irk "$(sub_ "${R[ir_noop]}" "${R[ir_crypto]}")")/$(irk "$(sub_ "${R[ir_c]}" "${R[ir_crypto]}")")" "-" "$(ratio "$(sub_ "${R[ir_noop]}" "${R[ir_crypto]}")" "$(sub_ "${R[ir_none]}" "${R[ir_crypto]}")") b/a" "-"
+  fi
+fi
 row "idle server conn heap bytes (mallinfo2)" "$heap" "~22528 (issue)" "$(ratio "$heap" 22528)" "<= 24576"
 row "idle server conn RSS bytes (statm)" "$rss" "-" "-" "-"
 echo
@@ -262,6 +325,15 @@ echo "  counted; openssl = 2 x openssl speed -evp (seal only) for the same bytes
 echo "  in-memory server connections after a handshake, client freed; OpenSSL's idle figure is"
 echo "  the issue's (s_server serves one connection at a time, so it cannot hold N idle ones)."
 echo "  idle connection holds: $idle_detail"
+if [ "$hooks_ok" = 1 ]; then
+  echo "  Lua hooks: tls.pair + tls.pump in memory, both sides' CPU (os.clock), median of 7"
+  echo "  alternating rounds of $HOOK_REPS; (c) = the same configuration in C (client verifies"
+  echo "  the chain, x25519, $SUITE). Hook calls per handshake with (b): ${R[hk_events]}:"
+  echo "    ${R[hk_detail]}"
+  echo "  Ir rows: callgrind instructions per handshake, deterministic (start-up cancelled by"
+  echo "  difference), crypto = inside the outermost primitive/HKDF calls; CPU rows on shared"
+  echo "  cores swing by 10-20% run to run, the Ir rows do not."
+fi
 for side in server client; do
   for cert in p256 rsa; do
     echo "  ceiling $side $cert: ${R[detail_${side}_$cert]}"

@@ -4,6 +4,7 @@
  *   bench_engine bulk SUITE MB          CPU per MB through an in-memory pair vs raw AEAD
  *   bench_engine idle N                 heap and RSS per idle server connection
  *   bench_engine ceiling CRYPTO.txt     crypto cost of one handshake, per side
+ *   bench_engine pair STEM [REPS [R]]   plain in-memory handshake CPU (hooks.lua's baseline)
  *
  * Notes:
  * - bulk: the client writes MB megabytes in 16 KiB writes; the server opens and reads
@@ -42,6 +43,14 @@
 #include "../../lib/engine.h"
 
 #include <malloc.h>
+#if defined(__has_include)
+#if __has_include(<valgrind/callgrind.h>)
+#include <valgrind/callgrind.h>
+#endif
+#endif
+#ifndef CALLGRIND_TOGGLE_COLLECT
+#define CALLGRIND_TOGGLE_COLLECT
+#endif
 
 #define PKI "spec/fixtures/pki/"
 
@@ -59,6 +68,12 @@ static int side, in_sig;
 /* CPU spent inside the outermost counted crypto calls, per side, and how many such
  * calls were timed (each timing costs a clock_gettime pair, calibrated at start). */
 static double crypto_ns[2], timed_calls[2], clock_pair_ns;
+/* 0: no clock reads in the wraps nor per side in step() (bench_engine pair's plain pass). */
+static int timing = 1;
+/* BENCH_CG_CRYPTO=1: toggle callgrind collection around each outermost wrapped call, so
+ * `valgrind --tool=callgrind --collect-atstart=no` counts the instructions inside the
+ * crypto primitives and HKDF only. */
+static int cg_crypto;
 
 static double cpu_ns(void)
 {
@@ -76,10 +91,12 @@ static int in_any;
     ret __wrap_##name params                                                                  \
     {                                                                                         \
         body;                                                                                 \
-        int outer_ = in_any++ == 0, s_ = side;                                                \
+        int first_ = in_any++ == 0, outer_ = first_ && timing, s_ = side;                     \
         in_sig += sig;                                                                        \
         double t0_ = outer_ ? cpu_ns() : 0;                                                   \
+        if (first_ && cg_crypto) CALLGRIND_TOGGLE_COLLECT;                                    \
         ret r_ = __real_##name args;                                                          \
+        if (first_ && cg_crypto) CALLGRIND_TOGGLE_COLLECT;                                    \
         if (outer_) {                                                                         \
             crypto_ns[s_] += cpu_ns() - t0_;                                                  \
             timed_calls[s_]++;                                                                \
@@ -174,6 +191,19 @@ static void drain_events(mt_conn *c)
 /* Run side s and move its output to the other side. Returns bytes moved. */
 static size_t step(mt_conn *conns[2], int s)
 {
+    if (!timing) {
+        side = s;
+        mt_conn_run(conns[s]);
+        drain_events(conns[s]);
+        const uint8_t *p;
+        size_t n = mt_conn_output(conns[s], &p);
+        if (n) {
+            side = 1 - s;
+            mt_conn_feed(conns[1 - s], p, n);
+            mt_conn_output_consume(conns[s], n);
+        }
+        return n;
+    }
     double t0 = cpu_ns();
     side = s;
     mt_conn_run(conns[s]);
@@ -424,21 +454,92 @@ static void ceiling_for(const char *label, const char *stem, int reps)
     mt_config_unref(scfg);
 }
 
+/* ---------------------------------------------------------------- pair */
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* The plain in-memory C pair, the baseline for spec/bench/hooks.lua: the configuration
+ * hooks.lua builds in Lua (leaf STEM chain, x25519, TLS_AES_128_GCM_SHA256, client
+ * verifies against ca-bundle.pem for "localhost"), one handshake = both conns new, pump
+ * until idle, both freed (no close_notify). Plain pass: ROUNDS x REPS handshakes with no
+ * clock read inside (timing = 0), CPU from getrusage per round, median round reported
+ * (both sides together, microseconds per handshake). Second pass (same REPS, timed as in
+ * `ceiling`): the split per side and the CPU inside the crypto primitives and HKDF.
+ * Output: "pair STEM plain_us X client_us C server_us S crypto_us K crypto_client_us KC
+ * crypto_server_us KS reps N rounds R". */
+static int cmd_pair(const char *stem, int reps, int rounds)
+{
+    char chain[128], key[128];
+    snprintf(chain, sizeof chain, PKI "%s.chain.pem", stem);
+    snprintf(key, sizeof key, PKI "%s.key", stem);
+    mt_config *scfg = server_config(chain, key, 0x001d, 0x1301);
+    mt_config *ccfg = client_config(PKI "ca-bundle.pem", "localhost", 0x001d, 0x1301, 1);
+    mt_conn *conns[2];
+    timing = 0;
+    for (int r = 0; r < 20; r++) { /* warm-up */
+        handshake(ccfg, scfg, conns);
+        mt_conn_free(conns[0]);
+        mt_conn_free(conns[1]);
+    }
+    double *per = calloc((size_t)rounds, sizeof *per);
+    for (int k = 0; k < rounds; k++) {
+        double t0 = cpu_self();
+        for (int r = 0; r < reps; r++) {
+            handshake(ccfg, scfg, conns);
+            mt_conn_free(conns[0]);
+            mt_conn_free(conns[1]);
+        }
+        per[k] = (cpu_self() - t0) * 1e6 / reps;
+    }
+    qsort(per, (size_t)rounds, sizeof *per, cmp_double);
+    double plain = per[rounds / 2];
+    free(per);
+    timing = 1;
+    side_ns[0] = side_ns[1] = 0;
+    crypto_ns[0] = crypto_ns[1] = timed_calls[0] = timed_calls[1] = 0;
+    for (int r = 0; r < reps; r++) {
+        handshake(ccfg, scfg, conns);
+        side = 0;
+        mt_conn_free(conns[0]);
+        side = 1;
+        mt_conn_free(conns[1]);
+    }
+    double us[2], cr[2];
+    for (int s = 0; s < 2; s++) {
+        us[s] = (side_ns[s] - timed_calls[s] * clock_pair_ns) / 1e3 / reps;
+        cr[s] = (crypto_ns[s] - timed_calls[s] * clock_pair_ns / 2) / 1e3 / reps;
+    }
+    printf("pair %s plain_us %.1f client_us %.1f server_us %.1f crypto_us %.1f "
+           "crypto_client_us %.1f crypto_server_us %.1f reps %d rounds %d\n",
+           stem, plain, us[0], us[1], cr[0] + cr[1], cr[0], cr[1], reps, rounds);
+    mt_config_unref(ccfg);
+    mt_config_unref(scfg);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc >= 4 && !strcmp(argv[1], "bulk")) return cmd_bulk(argv[2], atof(argv[3]));
     if (argc >= 3 && !strcmp(argv[1], "idle")) return cmd_idle(atol(argv[2]));
+    cg_crypto = getenv("BENCH_CG_CRYPTO") != NULL;
+    double t0 = cpu_ns();
+    for (int i = 0; i < 10000; i++)
+        (void)cpu_ns();
+    clock_pair_ns = 2 * (cpu_ns() - t0) / 10000;
+    if (argc >= 3 && !strcmp(argv[1], "pair"))
+        return cmd_pair(argv[2], argc >= 4 ? atoi(argv[3]) : 200, argc >= 5 ? atoi(argv[4]) : 5);
     if (argc >= 3 && !strcmp(argv[1], "ceiling")) {
         load_crypto(argv[2]);
-        double t0 = cpu_ns();
-        for (int i = 0; i < 10000; i++)
-            (void)cpu_ns();
-        clock_pair_ns = 2 * (cpu_ns() - t0) / 10000;
         int reps = argc >= 4 ? atoi(argv[3]) : 20;
         ceiling_for("p256", "leaf-p256", reps);
         ceiling_for("rsa", "leaf-rsa", reps);
         return 0;
     }
-    fprintf(stderr, "usage: bench_engine bulk SUITE MB | idle N | ceiling CRYPTO.txt [reps]\n");
+    fprintf(stderr, "usage: bench_engine bulk SUITE MB | idle N | ceiling CRYPTO.txt [reps] | "
+                    "pair STEM [reps [rounds]]\n");
     return 2;
 }
