@@ -297,7 +297,9 @@ int mt_eng_set_read_keys(mt_conn *c, const mt_rec_keys *k)
 {
     /* RFC 8446 5.1: handshake messages MUST NOT span key changes. */
     MT_TRY(mt_reasm_check_key_change(&c->reasm));
-    return mt_rec_prot_install(&c->rd, k);
+    MT_TRY(mt_rec_prot_install(&c->rd, k));
+    c->rd_opened = 0; /* plaintext alerts are believed until the new keys first work */
+    return 0;
 }
 
 /* Cut the coalescing buffer into records: [record_out] -> seal -> [wire_out] -> out.
@@ -472,7 +474,13 @@ static int handle_alert(mt_conn *c, mt_slice a)
     /* RFC 8446 5.1: a record with an Alert type MUST contain exactly one message. */
     if (a.len != 2) return mt_eng_fail(c, MT_ERR_DECODE, "alert record of %zu bytes", a.len);
     uint8_t level = a.p[0], desc = a.p[1];
+    int plain = c->plain_alert;
+    c->plain_alert = 0;
     info_push(c, MT_HOOK_ALERT, 1, mt_alert_name(desc), a.p, 2);
+    /* An unprotected close_notify after keys changed is no clean close: anyone on the
+     * path could have sent it. */
+    if (plain && desc == MT_ALERT_CLOSE_NOTIFY)
+        return mt_eng_fail(c, MT_ERR_UNEXPECTED, "unprotected close_notify after keys changed");
     if (desc == MT_ALERT_CLOSE_NOTIFY) {
         c->closed_by_peer = 1;
         return 0;
@@ -513,7 +521,12 @@ static int call_state(mt_conn *c, const mt_state *st, mt_slice msg)
 {
     c->ask_pos = 0;
     int rc = st->fn(c, msg);
-    if (rc != MT_PAUSED) asks_clear(c);
+    if (rc != MT_PAUSED) {
+        asks_clear(c);
+        /* An answer nobody took (a state that returned early) must not leak into the
+         * next hook point. */
+        if (c->ev_state == MT_EV_DONE) ev_reset(c);
+    }
     return rc;
 }
 
@@ -545,21 +558,23 @@ static int in_pump(mt_conn *c)
             return mt_eng_fail(c, rc, "record header (type %u, length %u)", rec.outer_type,
                                rec.length);
         mt_buf_reset(&c->plain);
+        int unprotected = 0;
         if (c->rd.kind == MT_REC_AEAD13 && !c->handshake_done &&
             (mt_rec_is_compat_ccs(&rec) ||
-             (rec.outer_type == MT_CT_ALERT && rec.payload.len == 2))) {
+             (rec.outer_type == MT_CT_ALERT && rec.payload.len == 2 && c->rd_opened == 0))) {
             /* RFC 8446 5: the compatibility CCS stays unprotected after keys change. A
              * peer that rejects our hello answers with a plaintext alert before it has
              * keys: take it as the alert it is, so the caller learns why. */
             c->in_rec = rec;
             rc = 0;
+            unprotected = 1;
         } else if (c->handshake_done && !interested(c, MT_HOOK_RECORD_IN) && c->app_in_off == 0) {
             /* Fast path for application data: open straight into the receive buffer;
              * any other content type is moved out to `plain` afterwards. */
             size_t before = c->app_in.len;
             rc = mt_rec_open(&c->rd, &rec, &c->app_in, &c->in_rec);
             if (rc == 0 && c->in_rec.type == MT_CT_APPLICATION_DATA) {
-                mt_buf_consume(&c->in, used);
+                mt_buf_consume_public(&c->in, used);
                 if (c->in.len == 0) mt_buf_free_public(&c->in);
                 return 0;
             }
@@ -572,10 +587,12 @@ static int in_pump(mt_conn *c)
         } else {
             rc = mt_rec_open(&c->rd, &rec, &c->plain, &c->in_rec);
         }
+        if (rc == 0 && !unprotected) c->rd_opened++;
+        if (rc == 0 && unprotected && rec.outer_type == MT_CT_ALERT) c->plain_alert = 1;
         if (rc == 0 && c->in_rec.payload.p != c->plain.data)
             rc = mt_buf_set(&c->plain, c->in_rec.payload.p, c->in_rec.payload.len);
-        mt_buf_consume(&c->in, used);
-        if (c->in.len == 0) mt_buf_free_public(&c->in); /* wire bytes: nothing to wipe */
+        mt_buf_consume_public(&c->in, used); /* wire bytes: nothing to wipe */
+        if (c->in.len == 0) mt_buf_free_public(&c->in);
         if (rc)
             return mt_eng_fail(c, rc, "record (type %u, epoch %u)", rec.outer_type, c->rd.epoch);
         c->in_rec.payload = mt_buf_slice(&c->plain);
@@ -976,6 +993,9 @@ mt_conn *mt_conn_new(mt_config *cfg)
     mt_rec_prot_init(&c->rd);
     mt_rec_prot_init(&c->wr);
     mt_reasm_init(&c->reasm);
+    /* Certificate chains may be long; other messages keep the 64 KiB default. */
+    mt_reasm_set_max(&c->reasm, 11, 1u << 20);
+    mt_reasm_set_max(&c->reasm, 13, 1u << 18);
     mt_transcript_init(&c->tr);
     return c;
 }

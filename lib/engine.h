@@ -145,6 +145,8 @@ struct mt_conn {
     size_t app_in_off;
     int in_stage; /* 0: deframe; 1: record_in; 2: next message; 3: message_in; 4: handover */
     mt_record in_rec;
+    uint32_t rd_opened;       /* records opened under the current read keys */
+    int plain_alert;          /* the alert being handled came unprotected under 1.3 keys */
     mt_buf cur_msg;           /* the handshake message(s) being delivered */
     size_t dispatch_lens[16]; /* after message_in: the messages in cur_msg ... */
     size_t n_dispatch, dispatch_idx, dispatch_off; /* ... and how far the handover got */

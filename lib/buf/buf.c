@@ -77,6 +77,16 @@ void mt_buf_consume(mt_buf *b, size_t n)
     b->len -= n;
 }
 
+void mt_buf_consume_public(mt_buf *b, size_t n)
+{
+    if (n >= b->len) {
+        b->len = 0;
+        return;
+    }
+    memmove(b->data, b->data + n, b->len - n);
+    b->len -= n;
+}
+
 void mt_buf_reset(mt_buf *b)
 {
     if (b->data) mt_wipe(b->data, b->len);

@@ -58,6 +58,9 @@ int mt_buf_reserve(mt_buf *b, size_t extra);
 int mt_buf_append(mt_buf *b, const void *p, size_t n);
 /* Drop the first n bytes (n <= len), moving the rest to the front. */
 void mt_buf_consume(mt_buf *b, size_t n);
+/* mt_buf_consume without wiping what is given up: only for buffers that never hold
+ * secrets or plaintext (ciphertext from the wire). */
+void mt_buf_consume_public(mt_buf *b, size_t n);
 /* Wipe contents and set len to 0; keeps the allocation. */
 void mt_buf_reset(mt_buf *b);
 /* Wipe and release; b is empty and reusable afterwards. */

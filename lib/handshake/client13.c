@@ -19,6 +19,7 @@
 #include "internal.h"
 #include "x509/verify.h"
 
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -102,12 +103,11 @@ static int add_share(mt_conn *c, uint16_t group)
     return 0;
 }
 
+/* The same test the host name check uses (x509/hostname.c): an address literal. */
 static int is_ip_literal(const char *s)
 {
-    int colon = strchr(s, ':') != NULL, alpha = 0;
-    for (const char *p = s; *p; p++)
-        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')) alpha = 1;
-    return colon || !alpha;
+    uint8_t a[16];
+    return inet_pton(AF_INET, s, a) == 1 || inet_pton(AF_INET6, s, a) == 1;
 }
 
 /* Open an extension: type, then a reserved u16 length. */
@@ -232,15 +232,18 @@ static int st_client_hello(mt_conn *c, mt_slice msg)
 {
     client13 *hs = HS(c);
     const mt_config *cfg = c->cfg;
-    if (hs->n_shares == 0) {
-        /* Asks (key_share hook) come first: nothing has changed yet if we pause. */
-        if (cfg->key_shares_set) {
-            for (size_t i = 0; i < cfg->n_key_shares; i++)
-                MT_TRY(add_share(c, cfg->key_shares[i]));
-        } else if (cfg->n_groups) {
-            MT_TRY(add_share(c, cfg->groups[0]));
-        }
-        if (hs->n_shares == 0) hs->n_shares = 0; /* no share at all: the server must HRR */
+    /* The shares come first, all of them on every call: a key_share hook may pause this
+     * function between two shares, and on re-entry its answers replay in order (engine
+     * call_state), so the shares are rebuilt from scratch. An explicit empty list sends
+     * none (the server must retry). */
+    for (size_t i = 0; i < hs->n_shares; i++)
+        mt_kx_free(&hs->shares[i]);
+    hs->n_shares = 0;
+    if (cfg->key_shares_set) {
+        for (size_t i = 0; i < cfg->n_key_shares; i++)
+            MT_TRY(add_share(c, cfg->key_shares[i]));
+    } else if (cfg->n_groups) {
+        MT_TRY(add_share(c, cfg->groups[0]));
     }
     MT_TRY(mt_eng_random(c, "client_random", c->client_random, 32));
     if (cfg->compat) {
@@ -407,7 +410,9 @@ static int on_server_hello(mt_conn *c, mt_hs_msg *m, mt_slice raw)
     int rc = mt_kx_shared(kx, share.p, share.len, shared, &shared_len);
     if (rc) {
         mt_wipe(shared, sizeof shared);
-        return mt_eng_fail(c, rc == MT_ERR_ILLEGAL_PARAM ? rc : rc,
+        /* RFC 8446 4.2.8.1-2: any invalid share (length, point, range) is
+         * illegal_parameter, as the server says for the same fault. */
+        return mt_eng_fail(c, MT_ERR_ILLEGAL_PARAM,
                            "ServerHello.key_share: invalid share for group 0x%04x", group);
     }
     c->group = group;
@@ -500,10 +505,14 @@ static int on_certificate_request(mt_conn *c, mt_slice msg)
     if (rc == 0 && mt_t13_ext(m, MT_EXT_SIGNATURE_ALGORITHMS) == MT_HS_NONE)
         rc = mt_eng_fail(c, MT_ERR_SENT(MT_ALERT_MISSING_EXTENSION),
                          "CertificateRequest: no signature_algorithms");
-    if (rc == 0) {
-        mt_slice ctx = mt_t13_b(m, MT_HS_ROOT, "certificate_request_context");
-        rc = mt_buf_set(&hs->cr_context, ctx.p, ctx.len);
-    }
+    mt_slice ctx = mt_t13_b(m, MT_HS_ROOT, "certificate_request_context");
+    /* RFC 8446 4.3.2: the context "SHALL be zero length unless used for the
+     * post-handshake authentication exchanges". */
+    if (rc == 0 && ctx.len != 0)
+        rc = mt_eng_fail(
+            c, MT_ERR_ILLEGAL_PARAM,
+            "CertificateRequest.certificate_request_context: not empty in the handshake");
+    if (rc == 0) rc = mt_buf_set(&hs->cr_context, ctx.p, ctx.len);
     if (rc == 0) rc = mt_transcript_add(&c->tr, msg.p, msg.len);
     mt_hs_msg_free(m);
     MT_TRY(rc);
@@ -521,7 +530,15 @@ static int verify_server(mt_conn *c)
     client13 *hs = HS(c);
     int vrc = 0;
     char reason[MT_X509_REASON_MAX] = "";
-    if (c->cfg->verify == MT_VERIFY_PEER) {
+    if (c->cfg->verify == MT_VERIFY_PEER && c->cfg->server_name == NULL) {
+        /* Verifying the chain alone would accept any trusted certificate for any host:
+         * without a name the check cannot be done, and silently skipping it is not an
+         * option (the script must ask for verify = "none" by name). */
+        vrc = MT_ERR_SENT(MT_ALERT_CERTIFICATE_UNKNOWN);
+        snprintf(reason, sizeof reason,
+                 "no server name to check the certificate against (set "
+                 "server_name, or verify = \"none\")");
+    } else if (c->cfg->verify == MT_VERIFY_PEER) {
         mt_x509_list anchors;
         mt_x509_list_init(&anchors);
         if (c->cfg->ca_pem.len == 0 ||

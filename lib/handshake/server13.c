@@ -126,14 +126,18 @@ static int choose_suite(mt_conn *c, const mt_hs_msg *m)
     mt_hs_list_ints(m, mt_hs_child(m, MT_HS_ROOT, "cipher_suites"), offered, MT_ARRAY_LEN(offered),
                     &n);
     if (n > MT_ARRAY_LEN(offered)) n = MT_ARRAY_LEN(offered);
+    if (hs->suite) {
+        /* Second ClientHello: RFC 8446 4.1.4, the suite of the HelloRetryRequest stands
+         * (it may have come from a select hook, not from our preference); the client must
+         * still offer it. */
+        if (has_u16(offered, n, hs->suite->id)) return 0;
+        return mt_eng_fail(c, MT_ERR_ILLEGAL_PARAM,
+                           "second ClientHello: cipher suite 0x%04x no longer offered",
+                           hs->suite->id);
+    }
     for (size_t i = 0; i < c->cfg->n_suites; i++)
         if (has_u16(offered, n, c->cfg->suites[i])) {
-            const mt_suite13 *s = mt_tls13_suite(c->cfg->suites[i]);
-            /* RFC 8446 4.1.4: after an HRR the same suite must be negotiated. */
-            if (hs->suite && s != hs->suite)
-                return mt_eng_fail(c, MT_ERR_ILLEGAL_PARAM,
-                                   "second ClientHello: cipher suite changed");
-            hs->suite = s;
+            hs->suite = mt_tls13_suite(c->cfg->suites[i]);
             return 0;
         }
     return mt_eng_fail(c, MT_ERR_SENT(MT_ALERT_HANDSHAKE_FAILURE),

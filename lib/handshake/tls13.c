@@ -201,15 +201,17 @@ int mt_tls13_peer_key_update(mt_conn *c, const mt_suite13 *s, int requested)
     MT_TRY(mt_tls13_read_keys(c, s, mt_ks13_secret(&c->ks, app_secret(peer_is_server))));
     /* "If the request_update field is set to update_requested, then the receiver MUST
      * send a KeyUpdate of its own with request_update set to update_not_requested prior
-     * to sending its next Application Data record." */
-    return requested ? mt_tls13_send_key_update(c, s, 0) : 0;
+     * to sending its next Application Data record." After our close_notify we send
+     * nothing more (RFC 8446 6.1). */
+    return requested && !c->close_sent ? mt_tls13_send_key_update(c, s, 0) : 0;
 }
 
 int mt_conn_key_update(mt_conn *c, int request_peer)
 {
     if (c->err) return c->err;
     const mt_suite13 *s = mt_tls13_suite(c->suite);
-    MT_ENSURE(c->handshake_done && s != NULL && c->version == MT_TLS13, MT_ERR_BAD_STATE);
+    MT_ENSURE(c->handshake_done && !c->close_sent && s != NULL && c->version == MT_TLS13,
+              MT_ERR_BAD_STATE);
     MT_TRY(mt_tls13_send_key_update(c, s, request_peer ? 1 : 0));
     return mt_conn_run(c);
 }

@@ -7,7 +7,6 @@
 #include "test.h"
 #include "tls_fixture.h"
 
-
 static mt_config *server_cfg(const char *stem)
 {
     mt_config *cfg = mt_config_new(MT_ROLE_SERVER);
@@ -236,6 +235,29 @@ static void test_no_trust_anchor_is_refused(void)
     mt_config *scfg = server_cfg("leaf-p256");
     mt_config *ccfg = mt_config_new(MT_ROLE_CLIENT); /* verify by default, no CA */
     mt_conn *cc, *sc;
+    /* No name: the host check cannot be done, so the client refuses rather than accept
+     * any trusted certificate for any host. */
+    CHECK(!handshake(ccfg, scfg, &cc, &sc));
+    CHECK_EQ(mt_conn_error(cc, NULL), MT_ERR_SENT(MT_ALERT_CERTIFICATE_UNKNOWN));
+    mt_conn_free(cc);
+    mt_conn_free(sc);
+    size_t n;
+    uint8_t *ca = slurp(PKI "ca-bundle.pem", &n);
+    mt_config *named = mt_config_new(MT_ROLE_CLIENT);
+    mt_config_set_ca(named, ca, n);
+    free(ca);
+    mt_config_set_clock(named, fixed_clock, NULL);
+    CHECK(!handshake(named, scfg, &cc, &sc));
+    CHECK_EQ(mt_conn_error(cc, NULL), MT_ERR_SENT(MT_ALERT_CERTIFICATE_UNKNOWN));
+    mt_conn_free(cc);
+    mt_conn_free(sc);
+    mt_config_set_server_name(named, "localhost"); /* with the name: verified */
+    CHECK(handshake(named, scfg, &cc, &sc));
+    mt_conn_free(cc);
+    mt_conn_free(sc);
+    mt_config_unref(named);
+    /* A name but no trust anchor: unknown_ca. */
+    mt_config_set_server_name(ccfg, "localhost");
     CHECK(!handshake(ccfg, scfg, &cc, &sc));
     CHECK_EQ(mt_conn_error(cc, NULL), MT_ERR_SENT(MT_ALERT_UNKNOWN_CA));
     mt_conn_free(cc);
@@ -350,8 +372,98 @@ static void test_rsa_pss_key(void)
     mt_config_unref(scfg);
 }
 
+static void test_key_share_hook_two_shares(void)
+{
+    mt_config *scfg = server_cfg("leaf-p256");
+    mt_config *ccfg = client_cfg();
+    uint16_t shares[] = {0x001d, 0x0017};
+    mt_config_set_key_shares(ccfg, shares, 2);
+    mt_config_set_hooks(ccfg, MT_HOOK_BIT(MT_HOOK_KEY_SHARE));
+    mt_conn *cc = mt_conn_new(ccfg), *sc = mt_conn_new(scfg);
+    int asked = 0;
+    for (int round = 0; round < 32; round++) {
+        for (int i = 0; i < 16; i++) { /* pass every key_share event */
+            mt_conn_run(cc);
+            const mt_event *ev = mt_conn_event(cc);
+            if (!ev) break;
+            if (ev->kind == MT_HOOK_KEY_SHARE) asked++;
+            mt_conn_event_done(cc, 0);
+        }
+        mt_conn_run(sc);
+        const uint8_t *p;
+        size_t a = mt_conn_output(cc, &p);
+        if (a) mt_conn_feed(sc, p, a);
+        mt_conn_output_consume(cc, a);
+        size_t b = mt_conn_output(sc, &p);
+        if (b) mt_conn_feed(cc, p, b);
+        mt_conn_output_consume(sc, b);
+        if (!a && !b) break;
+    }
+    CHECK_EQ(asked, 2); /* once per share, not again on re-entry */
+    CHECK(mt_conn_want(cc) & MT_WANT_DONE);
+    mt_conn_free(cc);
+    mt_conn_free(sc);
+    mt_config_unref(ccfg);
+    mt_config_unref(scfg);
+}
+
+/* Feed the client the server's first flight with a plaintext alert record inserted
+ * after record number `after` (0 = first). Returns the client's error. */
+static int client_with_inserted_alert(int after, uint8_t desc)
+{
+    mt_config *scfg = server_cfg("leaf-p256");
+    mt_config *ccfg = client_cfg();
+    mt_conn *cc = mt_conn_new(ccfg), *sc = mt_conn_new(scfg);
+    const uint8_t *p;
+    mt_conn_run(cc);
+    size_t n = mt_conn_output(cc, &p);
+    mt_conn_feed(sc, p, n);
+    mt_conn_output_consume(cc, n);
+    mt_conn_run(sc);
+    n = mt_conn_output(sc, &p);
+    uint8_t *flight = malloc(n + 7);
+    size_t off = 0, out = 0;
+    int rec = 0;
+    while (off + 5 <= n) {
+        size_t len = 5 + (size_t)(p[off + 3] << 8 | p[off + 4]);
+        memcpy(flight + out, p + off, len);
+        out += len;
+        off += len;
+        if (rec++ == after) {
+            const uint8_t alert[7] = {21, 3, 3, 0, 2, 1 + (desc != 0), desc};
+            memcpy(flight + out, alert, 7);
+            out += 7;
+        }
+    }
+    mt_conn_output_consume(sc, n);
+    mt_conn_feed(cc, flight, out);
+    mt_conn_run(cc);
+    int err = mt_conn_error(cc, NULL);
+    free(flight);
+    mt_conn_free(cc);
+    mt_conn_free(sc);
+    mt_config_unref(ccfg);
+    mt_config_unref(scfg);
+    return err;
+}
+
+/* A plaintext alert is believed only until the new keys first work (a peer that failed
+ * before it had keys); after that, and a plaintext close_notify ever, is refused. */
+static void test_unprotected_alerts(void)
+{
+    /* right after ServerHello (record 0) and the CCS (record 1): the peer's alert */
+    CHECK_EQ(client_with_inserted_alert(1, MT_ALERT_HANDSHAKE_FAILURE),
+             MT_ERR_RECV(MT_ALERT_HANDSHAKE_FAILURE));
+    /* ... but not a close_notify */
+    CHECK_EQ(client_with_inserted_alert(1, MT_ALERT_CLOSE_NOTIFY), MT_ERR_UNEXPECTED);
+    /* after the first protected record opened: unexpected_message */
+    CHECK_EQ(client_with_inserted_alert(2, MT_ALERT_HANDSHAKE_FAILURE), MT_ERR_UNEXPECTED);
+}
+
 int main(void)
 {
+    RUN(test_unprotected_alerts);
+    RUN(test_key_share_hook_two_shares);
     RUN(test_rsa_pss_key);
     RUN(test_record_versions);
     RUN(test_matrix);
