@@ -81,4 +81,47 @@ describe("RFC 8448 section 5 (HelloRetryRequest)", function()
     local hrr = assert(r.transcript:message("hello_retry_request"))
     assert.equal("secp256r1", tls.ext.find(hrr, "key_share").selected_group)
   end)
+
+  it("server side: the engine retries for secp256r1 and produces the RFC's HRR, ServerHello and flight", function()
+    local V = example.vectors("hrr")
+    local r = example.hrr_server(V)
+    assert.is_true(r.ok, problems(r))
+    assert.is_true(r.peer:done())
+    assert.is_true(r.conn:info().hrr)
+    assert.equal("secp256r1", r.conn:info().group)
+    assert.equal(1, r.sign_calls)
+    assert.is_nil(r.by_hook.certificate_verify) -- the engine's own signature (pinned salt)
+    -- what hooks reproduced, and nothing else
+    assert.same({ hello_retry_request = "extension order, RFC cookie added",
+                  server_hello = "extension order", encrypted_extensions = "RFC bytes" }, r.by_hook)
+    -- the engine drew no cookie of its own (hrr_cookie off) and one server random
+    local n_random = 0
+    for _, p in ipairs(r.draws) do
+      assert.not_equal("cookie", p)
+      if p == "server_random" then n_random = n_random + 1 end
+    end
+    assert.equal(1, n_random)
+    for label, key in pairs(example.SECRETS) do
+      assert.equal(hex(V.key_schedule[key]), r.secrets[label], label)
+    end
+    local t = r.transcript
+    assert.equal(hex(V.records[2].record), t:flight(2).wire)
+    local flight = t:flight(4)
+    assert.equal(hex(V.records[4].record) .. hex(V.records[5].record), flight.wire)
+    local types = {}
+    for i, m in ipairs(flight.messages) do types[i] = m.type end
+    assert.same({ "server_hello", "encrypted_extensions", "certificate", "certificate_verify", "finished" }, types)
+    local hrr = assert(t:message("hello_retry_request"))
+    assert.equal(hex(V.messages.hello_retry_request), hrr.raw)
+    assert.equal(hex(V.parsed.hello_retry_request.cookie), tls.ext.find(hrr, "cookie").cookie)
+    -- the client's Finished, over message_hash(ClientHello1) + the RFC's HRR bytes + ...,
+    -- verified: the engine's transcript hashed the HRR as sent, not as it built it
+    assert.equal("finished", t:flight(5).messages[1].type)
+  end)
+
+  it("server side: the sign hook's answer is the signature", function()
+    local r = example.hrr_server(nil, "sign_hook")
+    assert.is_true(r.ok, problems(r))
+    assert.equal("signature from the sign hook", r.by_hook.certificate_verify)
+  end)
 end)

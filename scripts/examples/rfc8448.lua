@@ -27,6 +27,21 @@
 -- Section 5 (HelloRetryRequest), client side: as section 3, with both ClientHellos
 -- adopted from the RFC and the secp256r1 private key pinned for the second one.
 --
+-- Section 5, server side: a server that takes only secp256r1 answers the RFC's first
+-- ClientHello (x25519 share) with a HelloRetryRequest by its own decision; pinned server
+-- random and secp256r1 key, the RFC's RSA key and PSS salt as in section 3.
+--   HelloRetryRequest    engine (fixed HRR random, suite, selected_group, supported_versions);
+--                        the hook moves key_share first and adds the RFC's cookie
+--                        extension. The engine's own cookie (hrr_cookie) is 32 random bytes
+--                        and the RFC's is 114 bytes of its server's state, so hrr_cookie stays
+--                        off: the engine then neither draws nor checks a cookie, and the
+--                        RFC's second ClientHello echoes the RFC's. The transcript hashes
+--                        the HRR as sent (the client Finished verifies over it).
+--   ServerHello          engine; the hook moves key_share first
+--   EncryptedExtensions  hook: the RFC's bytes (as in section 3)
+--   Certificate, CertificateVerify, Finished, all secrets, record protection and
+--   close_notify: engine
+--
 -- Run as a script it prints one line per check; required (dofile) it returns the
 -- functions, which spec/rfc8448_spec.lua calls.
 local tls = require "moontls"
@@ -305,6 +320,96 @@ function M.hrr_client(V)
 end
 
 -- ---------------------------------------------------------------------------------
+-- Section 5 (HelloRetryRequest), server side
+-- ---------------------------------------------------------------------------------
+
+-- The RFC's client offers an x25519 share; a server that only takes secp256r1 asks for
+-- it with a HelloRetryRequest (the engine's own decision: no select hook, no quirk).
+-- `how` as for M.server.
+function M.hrr_server(V, how)
+  V = V or M.vectors("hrr")
+  how = how or "pinned_salt"
+  local R = records(V)
+  local got, problems, by_hook, sign_calls, draws = {}, {}, {}, 0, {}
+  local filler = 0
+  local function fill(n)
+    local t = {}
+    for i = 1, n do
+      filler = (filler * 1103515245 + 12345) % 2147483648
+      t[i] = string.char((filler >> 16) & 255)
+    end
+    return table.concat(t)
+  end
+  local ctx = assert(tls.context{
+    mode = "server", versions = { "1.3" }, compat_ccs = false,
+    suites = { "TLS_AES_128_GCM_SHA256" }, groups = { "secp256r1" },
+    certificate = M.pem("CERTIFICATE", hex(V.keys.server_certificate_der)),
+    key = M.rsa_pem(V.keys.server_rsa),
+    -- No hrr_cookie: the engine's cookie is 32 random bytes and the RFC's is 114 bytes of
+    -- the RFC server's own state; the message_out hook below adds the RFC's cookie.
+    rng = function(n, purpose)
+      draws[#draws + 1] = purpose
+      if purpose == "server_random" then return hex(V.parsed.server_hello.random) end
+      if purpose == "pss_salt" and how == "pinned_salt" then
+        return hex(V.parsed.server_certificate_verify.pss_salt)
+      end
+      return fill(n)
+    end,
+    key_shares = { secp256r1 = { private = hex(V.keys.server_ephemeral_secp256r1.private) } },
+    hooks = {
+      message_out = function(conn, msg, ev)
+        if msg.type == "hello_retry_request" then
+          -- the engine's HRR (fixed random, suite, selected_group, supported_versions),
+          -- in the RFC's order, plus the RFC's cookie
+          tls.ext.move(msg, "key_share", 1)
+          tls.ext.insert(msg, { type = "cookie", cookie = hex(V.parsed.hello_retry_request.cookie) }, 2)
+          by_hook.hello_retry_request = "extension order, RFC cookie added"
+        elseif msg.type == "server_hello" then
+          if tls.ext.move(msg, "key_share", 1) then by_hook.server_hello = "extension order" end
+        elseif msg.type == "encrypted_extensions" then
+          by_hook.encrypted_extensions = "RFC bytes"
+          return hex(V.messages.encrypted_extensions)
+        end
+      end,
+      sign = function(conn, scheme, tbs)
+        sign_calls = sign_calls + 1
+        if how == "sign_hook" then
+          by_hook.certificate_verify = "signature from the sign hook"
+          return hex(V.parsed.server_certificate_verify.signature)
+        end
+      end,
+      secret = function(conn, label, secret) got[label] = secret end,
+    },
+  })
+  local peer = tls.trace.peer{
+    { send = R[1].record, name = "ClientHello1" },
+    { expect = R[2].record, compare = "exact", name = "HelloRetryRequest" },
+    { send = R[3].record, name = "ClientHello2" },
+    { expect = R[4].record, compare = "exact", name = "ServerHello" },
+    { expect = R[5].record, compare = "exact", name = "server encrypted flight" },
+    { send = R[6].record, name = "client Finished" },
+    { send = R[7].record, name = "client close_notify" },
+    { expect = R[8].record, compare = "exact", name = "server close_notify" },
+  }
+  local conn = ctx:wrap(peer)
+  tls.trace.record(conn)
+  local ok, err = conn:handshake()
+  if not ok then problems[#problems + 1] = "handshake: " .. tostring(err) end
+  check_secrets(V, got, problems)
+  if ok then
+    conn:receive("*a") -- the client's close_notify
+    conn:close()
+  end
+  if peer.error then problems[#problems + 1] = peer.error end
+  if not peer:done() and not peer.error then
+    problems[#problems + 1] = ("trace peer stopped at step %d"):format(peer.pos)
+  end
+  return { ok = #problems == 0, problems = problems, secrets = got, conn = conn, peer = peer,
+           by_hook = by_hook, sign_calls = sign_calls, draws = draws,
+           transcript = conn:transcript() }
+end
+
+-- ---------------------------------------------------------------------------------
 
 local function main()
   local status = 0
@@ -327,6 +432,8 @@ local function main()
   report("RFC 8448 section 3, server side", M.server())
   report("RFC 8448 section 3, server side (sign hook)", M.server(nil, "sign_hook"))
   report("RFC 8448 section 5 (HRR), client side", M.hrr_client())
+  report("RFC 8448 section 5 (HRR), server side", M.hrr_server())
+  report("RFC 8448 section 5 (HRR), server side (sign hook)", M.hrr_server(nil, "sign_hook"))
   os.exit(status)
 end
 
