@@ -125,3 +125,30 @@ describe("RFC 8448 section 5 (HelloRetryRequest)", function()
     assert.equal("signature from the sign hook", r.by_hook.certificate_verify)
   end)
 end)
+
+describe("RFC 8448 section 7 (compatibility mode)", function()
+  it("client side: session id, both change_cipher_spec records, the Finished and every secret", function()
+    local V = example.vectors("compat")
+    local r = example.compat_client(V)
+    assert.is_true(r.ok, problems(r))
+    assert.is_true(r.peer:done())
+    for label, key in pairs(example.SECRETS) do
+      assert.equal(hex(V.key_schedule[key]), r.secrets[label], label)
+    end
+    local t = r.transcript
+    local ch = assert(t:message("client_hello"))
+    assert.equal(32, #ch.legacy_session_id)
+    assert.equal(hex(V.parsed.client_hello.legacy_session_id), ch.legacy_session_id)
+    assert.equal(hex(V.parsed.server_hello.legacy_session_id_echo), assert(t:message("server_hello")).legacy_session_id_echo)
+    -- the server's CCS between its ServerHello and its encrypted flight, accepted
+    local types = {}
+    for i, m in ipairs(t:flight(2).messages) do types[i] = m.type end
+    assert.same({ "server_hello", "change_cipher_spec", "encrypted_extensions", "certificate",
+                  "certificate_verify", "finished" }, types)
+    -- ours: the CCS record right before the Finished, exactly the RFC's two records
+    local out = t:flight(3)
+    assert.equal("change_cipher_spec", out.messages[1].type)
+    assert.equal("finished", out.messages[2].type)
+    assert.equal(hex(V.records[5].record) .. hex(V.records[6].record) .. hex(V.records[7].record), out.wire)
+  end)
+end)

@@ -42,6 +42,11 @@
 --   Certificate, CertificateVerify, Finished, all secrets, record protection and
 --   close_notify: engine
 --
+-- Section 7 (compatibility mode), client side: as section 3 with compat_ccs = true and
+-- the session id pinned (the engine draws it, purpose "session_id"); the ClientHello is
+-- adopted from the RFC, and both change_cipher_spec records (the server's, accepted after
+-- its ServerHello; ours, right before our Finished) are the engine's.
+--
 -- Run as a script it prints one line per check; required (dofile) it returns the
 -- functions, which spec/rfc8448_spec.lua calls.
 local tls = require "moontls"
@@ -410,6 +415,59 @@ function M.hrr_server(V, how)
 end
 
 -- ---------------------------------------------------------------------------------
+-- Section 7 (compatibility mode), client side
+-- ---------------------------------------------------------------------------------
+
+-- compat_ccs = true: the engine sends a 32-byte session id (pinned: purpose "session_id")
+-- and a dummy change_cipher_spec record before its Finished, and takes the server's
+-- (after the ServerHello) without counting it as a handshake message.
+function M.compat_client(V)
+  V = V or M.vectors("compat")
+  local R = records(V)
+  local got, problems = {}, {}
+  local ctx = assert(tls.context{
+    mode = "client", versions = { "1.3" }, verify = "none", compat_ccs = true,
+    suites = { "TLS_AES_128_GCM_SHA256" }, groups = { "x25519" },
+    rng = tls.rng.pinned{ client_random = hex(V.parsed.client_hello.random),
+                          session_id = hex(V.parsed.client_hello.legacy_session_id) },
+    key_shares = { x25519 = { private = hex(V.keys.client_ephemeral_x25519.private) } },
+    hooks = {
+      message_out = function(conn, msg, ev)
+        if msg.type == "client_hello" then
+          ev.adopt = true
+          return hex(V.messages.client_hello)
+        end
+      end,
+      secret = function(conn, label, secret) got[label] = secret end,
+    },
+  })
+  local peer = tls.trace.peer{
+    { expect = R[1].record, compare = "exact", name = "ClientHello" },
+    { send = R[2].record .. R[3].record .. R[4].record,
+      name = "ServerHello + change_cipher_spec + encrypted flight" },
+    { expect = R[5].record, compare = "exact", name = "client change_cipher_spec" },
+    { expect = R[6].record, compare = "exact", name = "client Finished" },
+    { expect = R[7].record, compare = "exact", name = "client close_notify" },
+    { send = R[8].record, name = "server close_notify" },
+  }
+  local conn = ctx:wrap(peer)
+  tls.trace.record(conn)
+  local ok, err = conn:handshake()
+  if not ok then problems[#problems + 1] = "handshake: " .. tostring(err) end
+  check_secrets(V, got, problems)
+  if ok then
+    conn:close()
+    conn:receive("*a")
+  end
+  if peer.error then problems[#problems + 1] = peer.error end
+  if not peer:done() and not peer.error then
+    problems[#problems + 1] = ("trace peer stopped at step %d"):format(peer.pos)
+  end
+  return { ok = #problems == 0, problems = problems, secrets = got, conn = conn, peer = peer,
+           transcript = conn:transcript() }
+end
+
+-- ---------------------------------------------------------------------------------
 
 local function main()
   local status = 0
@@ -434,6 +492,7 @@ local function main()
   report("RFC 8448 section 5 (HRR), client side", M.hrr_client())
   report("RFC 8448 section 5 (HRR), server side", M.hrr_server())
   report("RFC 8448 section 5 (HRR), server side (sign hook)", M.hrr_server(nil, "sign_hook"))
+  report("RFC 8448 section 7 (compatibility mode), client side", M.compat_client())
   os.exit(status)
 end
 
