@@ -457,9 +457,10 @@ size_t mt_conn_output(mt_conn *c, const uint8_t **p)
 
 void mt_conn_output_consume(mt_conn *c, size_t n)
 {
-    /* Ciphertext and handshake records: nothing to wipe, just release when drained. */
+    /* Ciphertext and handshake records: nothing to wipe. Drained, the allocation stays for
+     * the next record; release_idle gives it back. */
     if (n >= c->out.len) {
-        mt_buf_free_public(&c->out);
+        c->out.len = 0;
         return;
     }
     mt_buf_consume(&c->out, n);
@@ -575,7 +576,6 @@ static int in_pump(mt_conn *c)
             rc = mt_rec_open(&c->rd, &rec, &c->app_in, &c->in_rec);
             if (rc == 0 && c->in_rec.type == MT_CT_APPLICATION_DATA) {
                 mt_buf_consume_public(&c->in, used);
-                if (c->in.len == 0) mt_buf_free_public(&c->in);
                 return 0;
             }
             if (rc == 0) {
@@ -592,7 +592,6 @@ static int in_pump(mt_conn *c)
         if (rc == 0 && c->in_rec.payload.p != c->plain.data)
             rc = mt_buf_set(&c->plain, c->in_rec.payload.p, c->in_rec.payload.len);
         mt_buf_consume_public(&c->in, used); /* wire bytes: nothing to wipe */
-        if (c->in.len == 0) mt_buf_free_public(&c->in);
         if (rc)
             return mt_eng_fail(c, rc, "record (type %u, epoch %u)", rec.outer_type, c->rd.epoch);
         c->in_rec.payload = mt_buf_slice(&c->plain);
@@ -722,9 +721,25 @@ static int start(mt_conn *c)
     return c->role == MT_ROLE_CLIENT ? mt_client13_start(c) : mt_server13_start(c);
 }
 
+/* The idle point: give back the buffers that are empty. While data flows, `in`, `app_in`
+ * and `out` keep their allocations from record to record (no malloc/free per record);
+ * a run with no input pending, or a commit of nothing, means the caller found its socket
+ * quiet, so an idle connection holds no record-sized buffers. */
+static void release_idle(mt_conn *c)
+{
+    if (c->in.len == 0 && c->in_reserved == 0) mt_buf_free_public(&c->in);
+    if (c->out.len == 0) mt_buf_free_public(&c->out);
+    if (c->app_in_off == c->app_in.len) {
+        mt_buf_free(&c->app_in); /* plaintext: wiped (consumed bytes already are) */
+        c->app_in_off = 0;
+    }
+}
+
 int mt_conn_run(mt_conn *c)
 {
     if (c->err) return c->err;
+    c->in_reserved = 0; /* a run voids an input reservation (mt_conn_input_reserve) */
+    if (c->in.len == 0 && c->in_raw.len == 0) release_idle(c);
     if (c->table == NULL) {
         int rc = start(c);
         if (rc) return mt_eng_fail(c, rc, "starting the handshake");
@@ -783,6 +798,7 @@ int mt_conn_run(mt_conn *c)
 int mt_conn_feed(mt_conn *c, const uint8_t *in, size_t len)
 {
     if (c->err) return c->err;
+    c->in_reserved = 0; /* appending to `in` voids an input reservation */
     if (len == 0) return 0;
     if (interested(c, MT_HOOK_WIRE_IN)) return mt_buf_append(&c->in_raw, in, len);
     return mt_buf_append(&c->in, in, len);
@@ -854,12 +870,66 @@ int mt_conn_read(mt_conn *c, uint8_t *out, size_t cap, size_t *n)
     if (k) memcpy(out, c->app_in.data + c->app_in_off, k);
     c->app_in_off += k;
     if (c->app_in_off == c->app_in.len) {
-        mt_buf_free(&c->app_in);
+        mt_buf_reset(&c->app_in); /* wiped; the allocation stays until release_idle */
         c->app_in_off = 0;
     }
     *n = k;
     if (k == 0 && c->err) return c->err;
     return 0;
+}
+
+/* ---------------------------------------------------------------------------------
+ * Zero-copy input and application data (mt_conn_input_*, mt_conn_read_view/_consume)
+ * --------------------------------------------------------------------------------- */
+
+/* The reservation lives at the tail of `in`, so committed bytes are deframed where the
+ * caller's recv put them. With a wire_in hook they are moved to `in_raw` at commit, the
+ * way mt_conn_feed routes them: the hook sees them first. */
+uint8_t *mt_conn_input_reserve(mt_conn *c, size_t n)
+{
+    c->in_reserved = 0;
+    if (c->err || n == 0) return NULL;
+    if (mt_buf_reserve(&c->in, n)) return NULL;
+    c->in_reserved = n;
+    c->in_resv_len = c->in.len;
+    return c->in.data + c->in.len;
+}
+
+int mt_conn_input_commit(mt_conn *c, size_t n)
+{
+    size_t reserved = c->in_reserved;
+    c->in_reserved = 0;
+    if (c->err) return c->err;
+    if (n == 0) {
+        release_idle(c); /* nothing arrived: the socket is quiet */
+        return 0;
+    }
+    /* Anything that moved `in` since the reservation (a feed, a run that consumed) voids it. */
+    MT_ENSURE(reserved != 0 && c->in.len == c->in_resv_len, MT_ERR_BAD_STATE);
+    MT_ENSURE(n <= reserved, MT_ERR_BAD_PARAM);
+    if (interested(c, MT_HOOK_WIRE_IN)) return mt_buf_append(&c->in_raw, c->in.data + c->in.len, n);
+    c->in.len += n;
+    return 0;
+}
+
+size_t mt_conn_read_view(mt_conn *c, const uint8_t **p)
+{
+    size_t avail = c->app_in.len - c->app_in_off;
+    *p = avail ? c->app_in.data + c->app_in_off : NULL;
+    return avail;
+}
+
+void mt_conn_read_consume(mt_conn *c, size_t n)
+{
+    size_t avail = c->app_in.len - c->app_in_off;
+    if (n > avail) n = avail;
+    if (n == 0) return;
+    mt_wipe(c->app_in.data + c->app_in_off, n); /* plaintext: wiped as it is given up */
+    c->app_in_off += n;
+    if (c->app_in_off < c->app_in.len) return;
+    /* Drained: every byte is wiped; keep the allocation for the next record. */
+    c->app_in.len = 0;
+    c->app_in_off = 0;
 }
 
 int mt_conn_close(mt_conn *c)

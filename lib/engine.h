@@ -151,6 +151,8 @@ struct mt_conn {
     size_t dispatch_lens[16]; /* after message_in: the messages in cur_msg ... */
     size_t n_dispatch, dispatch_idx, dispatch_off; /* ... and how far the handover got */
     mt_buf in_raw;                                 /* fed bytes waiting for the wire_in hook */
+    size_t in_reserved; /* mt_conn_input_reserve: bytes promised past in.len ... */
+    size_t in_resv_len; /* ... and in.len when they were (a changed len voids them) */
 
     /* output */
     mt_rec_prot wr;

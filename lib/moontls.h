@@ -237,6 +237,41 @@ int mt_conn_write(mt_conn *c, const uint8_t *data, size_t len);
 int mt_conn_read(mt_conn *c, uint8_t *out, size_t cap, size_t *n);
 /* Queue close_notify. */
 int mt_conn_close(mt_conn *c);
+
+/* ---- zero-copy input and reading ----
+ * The same data path as mt_conn_feed and mt_conn_read without their copies: the caller
+ * receives straight into the connection's input buffer, and reads the decrypted data
+ * where the engine opened it.
+ *
+ * Buffer memory: while data flows, the input, receive and output buffers keep their
+ * allocations from record to record. A connection gives back the empty ones when it goes
+ * idle: mt_conn_run called with no input pending, or mt_conn_input_commit(c, 0) (commit
+ * what recv returned, 0 on EAGAIN). An event loop that does either when its socket runs
+ * dry keeps idle connections free of record-sized buffers. Received plaintext is wiped
+ * as it is consumed or released; ciphertext is not. */
+
+/* Reserve room for up to n (> 0) bytes from the peer at the end of the connection's input
+ * buffer and return where they go; the caller writes (recv) into [p, p + n) and then
+ * calls mt_conn_input_commit. The memory belongs to c; the pointer is valid until the
+ * commit or until any other call on c that takes input (mt_conn_feed, mt_conn_run,
+ * another reserve), which voids the reservation. Returns NULL for n = 0, on no memory
+ * (the connection is not failed) and once the connection has failed (mt_conn_error). */
+uint8_t *mt_conn_input_reserve(mt_conn *c, size_t n);
+/* Count the first n bytes of the reservation as received, exactly as mt_conn_feed would
+ * (with a wire_in hook they go to the hook first), and end the reservation; the rest of it
+ * is dropped. n = 0 (nothing arrived) ends it too, and is an idle point (see above).
+ * Returns 0; MT_ERR_BAD_PARAM if n exceeds the reservation; MT_ERR_BAD_STATE without a
+ * live reservation (none, or voided); MT_ERR_NO_MEMORY; or the sticky error. A failed
+ * commit counts nothing and does not fail the connection. */
+int mt_conn_input_commit(mt_conn *c, size_t n);
+/* Borrow the received application data waiting to be read: *p (NULL when none) is valid
+ * until mt_conn_read_consume, mt_conn_read, mt_conn_run, mt_conn_input_commit(c, 0) or
+ * mt_conn_free; returns its length (0 when none). The bytes stay in c; nothing is
+ * consumed. p must not be NULL. */
+size_t mt_conn_read_view(mt_conn *c, const uint8_t **p);
+/* Drop n bytes from the front of the pending application data, wiping them (plaintext).
+ * n larger than what is pending drops all of it. */
+void mt_conn_read_consume(mt_conn *c, size_t n);
 /* TLS 1.3 KeyUpdate: update our sending keys, and ask the peer to update too. */
 int mt_conn_key_update(mt_conn *c, int request_peer);
 
