@@ -120,6 +120,45 @@ static mt_hash_id scheme_hash(uint16_t scheme)
     }
 }
 
+/* ECDSA nonces are hedged with the digest: each draw for the signature is
+ * HMAC-SHA256(key = the configured rng's bytes, data = digest || counter). A
+ * deterministic rng (a seeded or pinned one, for replay) then still gives a different
+ * nonce for every different message, where raw draws would repeat the nonce across
+ * connections and reveal the key from two signatures; the same message with the same
+ * rng still signs byte for byte the same, so replays stay exact. */
+typedef struct {
+    const mt_rng *base;
+    const uint8_t *digest;
+    size_t digest_len;
+    uint32_t counter;
+} hedge;
+
+static int hedged_fill(void *ud, const char *purpose, uint8_t *out, size_t n)
+{
+    hedge *h = ud;
+    MT_TRY(mt_rng_bytes(h->base, purpose, out, n));
+    uint8_t key[512];
+    MT_ENSURE(n <= sizeof key, MT_ERR_LIMIT);
+    memcpy(key, out, n);
+    int rc = 0;
+    for (size_t off = 0; off < n && rc == 0; off += 32) {
+        mt_hmac_ctx hm;
+        uint8_t block[MT_HASH_MAX_LEN],
+            ctr[4] = {(uint8_t)(h->counter >> 24), (uint8_t)(h->counter >> 16),
+                      (uint8_t)(h->counter >> 8), (uint8_t)h->counter};
+        h->counter++;
+        rc = mt_hmac_init(&hm, MT_HASH_SHA256, key, n);
+        if (rc == 0) rc = mt_hmac_update(&hm, h->digest, h->digest_len);
+        if (rc == 0) rc = mt_hmac_update(&hm, ctr, sizeof ctr);
+        if (rc == 0) rc = mt_hmac_final(&hm, block);
+        size_t k = n - off < 32 ? n - off : 32;
+        if (rc == 0) memcpy(out + off, block, k);
+        mt_wipe(block, sizeof block);
+    }
+    mt_wipe(key, sizeof key);
+    return rc;
+}
+
 int mt_cred_sign13(const mt_cred *cred, uint16_t scheme, const uint8_t *content, size_t len,
                    const mt_rng *rng, mt_buf *sig)
 {
@@ -130,9 +169,11 @@ int mt_cred_sign13(const mt_cred *cred, uint16_t scheme, const uint8_t *content,
     size_t out_len = sizeof out;
     MT_TRY(mt_hash(h, content, len, digest));
     int rc;
-    if (cred->key.type == MT_X509_KEY_EC)
-        rc = mt_ecdsa_sign(cred->key.ec, digest, mt_hash_len(h), rng, out, &out_len);
-    else
+    if (cred->key.type == MT_X509_KEY_EC) {
+        hedge hd = {rng, digest, mt_hash_len(h), 0};
+        mt_rng hedged = {hedged_fill, &hd};
+        rc = mt_ecdsa_sign(cred->key.ec, digest, mt_hash_len(h), &hedged, out, &out_len);
+    } else
         rc = mt_rsa_sign_pss(cred->key.rsa, h, digest, mt_hash_len(h), mt_hash_len(h), rng, out,
                              &out_len);
     if (rc == 0) rc = mt_buf_set(sig, out, out_len);

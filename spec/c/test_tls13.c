@@ -460,8 +460,66 @@ static void test_unprotected_alerts(void)
     CHECK_EQ(client_with_inserted_alert(2, MT_ALERT_HANDSHAKE_FAILURE), MT_ERR_UNEXPECTED);
 }
 
+static int64_t zero_rng_calls;
+/* A constant generator: every draw is the same bytes (the worst "seeded" case). */
+static int constant_rng(void *ud, const char *purpose, uint8_t *out, size_t n)
+{
+    zero_rng_calls++;
+    memset(out, 0x42, n);
+    return 0;
+}
+
+static uint8_t cv_sig[2][160];
+static size_t cv_len[2];
+
+/* ECDSA nonces are hedged with the signed digest: a server whose rng repeats itself
+ * still never reuses a nonce across different transcripts (which would reveal its key
+ * from two signatures). */
+static void test_ecdsa_nonce_hedged(void)
+{
+    mt_config *scfg = server_cfg("leaf-p256");
+    mt_config_set_rng(scfg, constant_rng, NULL);
+    mt_config_set_hooks(scfg, MT_HOOK_BIT(MT_HOOK_MESSAGE_OUT));
+    mt_config *ccfg = client_cfg();
+    for (int k = 0; k < 2; k++) {
+        mt_conn *cc = mt_conn_new(ccfg), *sc = mt_conn_new(scfg);
+        for (int round = 0; round < 32; round++) {
+            mt_conn_run(cc);
+            for (int i = 0; i < 32; i++) {
+                mt_conn_run(sc);
+                const mt_event *ev = mt_conn_event(sc);
+                if (!ev) break;
+                if (ev->kind == MT_HOOK_MESSAGE_OUT && ev->msg_type == 15 && ev->len < 160) {
+                    memcpy(cv_sig[k], ev->data, ev->len);
+                    cv_len[k] = ev->len;
+                }
+                mt_conn_event_done(sc, 0);
+            }
+            const uint8_t *p;
+            size_t a = mt_conn_output(cc, &p);
+            if (a) mt_conn_feed(sc, p, a);
+            mt_conn_output_consume(cc, a);
+            size_t b = mt_conn_output(sc, &p);
+            if (b) mt_conn_feed(cc, p, b);
+            mt_conn_output_consume(sc, b);
+            if (!a && !b) break;
+        }
+        CHECK(mt_conn_want(cc) & MT_WANT_DONE); /* the hedged signature verifies */
+        mt_conn_free(cc);
+        mt_conn_free(sc);
+    }
+    CHECK(zero_rng_calls > 0);
+    CHECK(cv_len[0] > 16 && cv_len[1] > 16);
+    /* CertificateVerify = type(1) len(3) scheme(2) siglen(2) DER(30 L 02 Lr r ...): the r
+     * values (bytes 12..) must differ, though every rng draw was identical. */
+    CHECK(memcmp(cv_sig[0] + 12, cv_sig[1] + 12, 16) != 0);
+    mt_config_unref(ccfg);
+    mt_config_unref(scfg);
+}
+
 int main(void)
 {
+    RUN(test_ecdsa_nonce_hedged);
     RUN(test_unprotected_alerts);
     RUN(test_key_share_hook_two_shares);
     RUN(test_rsa_pss_key);
