@@ -144,7 +144,8 @@ demo: deps
 
 $(BUILD)/fuzz/%: spec/fuzz/%.c $(LIB_SRC) $(LIB_HDR)
 	@mkdir -p $(dir $@)
-	clang -std=c11 -D_DEFAULT_SOURCE -g -O1 -Ilib $(MATHDEF) -fsanitize=fuzzer,address,undefined \
+	$(call say,FUZZ,$@)
+	$(Q)clang -std=c11 -D_DEFAULT_SOURCE -g -O1 -Ilib $(MATHDEF) -fsanitize=fuzzer,address,undefined \
 	  -o $@ $< $(LIB_SRC) $(LIBS)
 
 fuzz: $(FUZZ_BIN)
