@@ -188,6 +188,37 @@ out:
     return rc;
 }
 
+int mt_aead_seal2(mt_aead *a, const uint8_t *nonce, const uint8_t *aad, size_t aad_len,
+                  const uint8_t *in1, size_t len1, const uint8_t *in2, size_t len2, uint8_t *out)
+{
+    MT_ENSURE(a != NULL && nonce != NULL && out != NULL, MT_ERR_BAD_PARAM);
+    MT_ENSURE((aad != NULL || aad_len == 0) && (in1 != NULL || len1 == 0) &&
+                  (in2 != NULL || len2 == 0),
+              MT_ERR_BAD_PARAM);
+    MT_ENSURE(len1 <= ((size_t)1 << 31) && len2 <= ((size_t)1 << 31), MT_ERR_BAD_PARAM);
+    /* The counter stream continues across the two pieces only at a block boundary, and
+     * libtomcrypt's ChaCha20-Poly1305 cannot be fed twice here (its NULL checks): both
+     * cases fall back to one contiguous buffer, the output itself. */
+    if (a->id == MT_AEAD_CHACHA20_POLY1305 || len1 % 16 != 0) {
+        if (len1 && out != in1) memmove(out, in1, len1);
+        if (len2) memmove(out + len1, in2, len2);
+        return mt_aead_seal(a, nonce, aad, aad_len, out, len1 + len2, out);
+    }
+    uint8_t ctr[16], tag[16];
+    memcpy(ctr, nonce, 12);
+    ctr[12] = 0;
+    ctr[13] = 0;
+    ctr[14] = 0;
+    ctr[15] = 2; /* GCTR from inc32(J0), SP 800-38D 7.1 step 3 */
+    if (len1) mt_aes_ctr32(&a->u.gcm.aes, ctr, in1, out, len1);
+    if (len2) mt_aes_ctr32(&a->u.gcm.aes, ctr, in2, out + len1, len2);
+    gcm_tag(a, nonce, aad, aad_len, out, len1 + len2, tag);
+    memcpy(&out[len1 + len2], tag, 16);
+    mt_wipe(tag, sizeof tag);
+    mt_wipe(ctr, sizeof ctr);
+    return MT_OK;
+}
+
 int mt_aead_open(mt_aead *a, const uint8_t *nonce, const uint8_t *aad, size_t aad_len,
                  const uint8_t *in, size_t len, uint8_t *out)
 {

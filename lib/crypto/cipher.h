@@ -42,6 +42,12 @@ void mt_aead_free(mt_aead *a); /* wipes; NULL allowed */
  * in (in place). nonce is 12 bytes. */
 int mt_aead_seal(mt_aead *a, const uint8_t *nonce, const uint8_t *aad, size_t aad_len,
                  const uint8_t *in, size_t len, uint8_t *out);
+/* Seal the concatenation in1 || in2 (len1 + len2 bytes) without the caller gathering it:
+ * out gets len1 + len2 + 16 bytes. For a TLS 1.3 record, in1 is the content (read in
+ * place) and in2 the inner type and padding. out must not overlap in2; it may equal in1.
+ * Same returns as mt_aead_seal. */
+int mt_aead_seal2(mt_aead *a, const uint8_t *nonce, const uint8_t *aad, size_t aad_len,
+                  const uint8_t *in1, size_t len1, const uint8_t *in2, size_t len2, uint8_t *out);
 /* Decrypt len bytes (ciphertext then 16-byte tag) into out (len - 16 bytes; may equal in).
  * Returns MT_ERR_BAD_MAC if len < 16 or the tag is wrong (constant-time compare); out is
  * wiped on failure. */

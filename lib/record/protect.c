@@ -240,13 +240,24 @@ static int seal_aead13(mt_rec_prot *p, const mt_record *rec, mt_buf *out)
     /* RFC 8446 5.2: additional_data = the record header as sent. */
     memcpy(hdr, &out->data[start], MT_REC_HEADER_LEN);
     body_at = out->len;
-    MT_TRY_GOTO(mt_wr_bytes(out, rec->payload.p, rec->payload.len));
-    MT_TRY_GOTO(mt_wr_u8(out, rec->type));
-    MT_TRY_GOTO(append_zeros(out, rec->padding));
     xor_nonce(p->iv, p->seq, nonce);
-    /* Room for the tag was reserved above; encrypt the inner plaintext in place. */
-    MT_TRY_GOTO(mt_aead_seal(p->aead, nonce, hdr, sizeof hdr, &out->data[body_at], inner_len,
-                             &out->data[body_at]));
+    if (rec->padding <= 255) {
+        /* The content is sealed from where it is (no copy of a 16 KiB payload per
+         * record); only the inner type and padding come from a small local tail. */
+        uint8_t tail[256];
+        tail[0] = rec->type;
+        memset(tail + 1, 0, rec->padding);
+        MT_TRY_GOTO(mt_aead_seal2(p->aead, nonce, hdr, sizeof hdr, rec->payload.p, rec->payload.len,
+                                  tail, 1 + rec->padding, &out->data[body_at]));
+    } else {
+        MT_TRY_GOTO(mt_wr_bytes(out, rec->payload.p, rec->payload.len));
+        MT_TRY_GOTO(mt_wr_u8(out, rec->type));
+        MT_TRY_GOTO(append_zeros(out, rec->padding));
+        out->len = body_at;
+        /* Room for the tag was reserved above; encrypt the inner plaintext in place. */
+        MT_TRY_GOTO(mt_aead_seal(p->aead, nonce, hdr, sizeof hdr, &out->data[body_at], inner_len,
+                                 &out->data[body_at]));
+    }
     out->len = body_at + ct_len;
 out:
     if (rc != 0) roll_back(out, start);

@@ -305,8 +305,43 @@ static void test_ctgrind(void)
     if (hw) CHECK_MEM(rec, ref, sizeof rec);
 }
 
+/* mt_aead_seal2(in1, in2) is mt_aead_seal(in1 || in2), for every AEAD, block-aligned and
+ * unaligned first pieces, and out == in1. */
+static void test_seal2_equals_seal(void)
+{
+    static const mt_aead_id ids[] = {MT_AEAD_AES128_GCM, MT_AEAD_AES256_GCM,
+                                     MT_AEAD_CHACHA20_POLY1305};
+    uint8_t key[32], nonce[12], aad[13], msg[700], a[720], b[720];
+    for (size_t i = 0; i < sizeof key; i++)
+        key[i] = (uint8_t)(i * 7 + 1);
+    for (size_t i = 0; i < sizeof nonce; i++)
+        nonce[i] = (uint8_t)(i + 100);
+    for (size_t i = 0; i < sizeof aad; i++)
+        aad[i] = (uint8_t)i;
+    for (size_t i = 0; i < sizeof msg; i++)
+        msg[i] = (uint8_t)(i * 31);
+    static const size_t len1s[] = {0, 1, 15, 16, 32, 100, 512, 640};
+    static const size_t len2s[] = {0, 1, 17, 60};
+    for (size_t k = 0; k < 3; k++) {
+        mt_aead *x;
+        CHECK_EQ(mt_aead_new(&x, ids[k], key), 0);
+        for (size_t i = 0; i < MT_ARRAY_LEN(len1s); i++)
+            for (size_t j = 0; j < MT_ARRAY_LEN(len2s); j++) {
+                size_t l1 = len1s[i], l2 = len2s[j];
+                CHECK_EQ(mt_aead_seal(x, nonce, aad, sizeof aad, msg, l1 + l2, a), 0);
+                CHECK_EQ(mt_aead_seal2(x, nonce, aad, sizeof aad, msg, l1, msg + l1, l2, b), 0);
+                CHECK_MEM(b, a, l1 + l2 + 16);
+                memcpy(b, msg, l1); /* in place on the first piece */
+                CHECK_EQ(mt_aead_seal2(x, nonce, aad, sizeof aad, b, l1, msg + l1, l2, b), 0);
+                CHECK_MEM(b, a, l1 + l2 + 16);
+            }
+        mt_aead_free(x);
+    }
+}
+
 int main(void)
 {
+    RUN(test_seal2_equals_seal);
     RUN(test_kat);
     RUN(test_cross);
     RUN(test_tamper);
