@@ -226,7 +226,8 @@ static int l_error(lua_State *L)
 static int l_fail(lua_State *L)
 {
     mtl_conn *b = check_conn(L, 1);
-    lua_pushinteger(L, mt_conn_fail(b->c, (int)luaL_checkinteger(L, 2), luaL_optstring(L, 3, NULL)));
+    lua_pushinteger(L,
+                    mt_conn_fail(b->c, (int)luaL_checkinteger(L, 2), luaL_optstring(L, 3, NULL)));
     return 1;
 }
 
@@ -388,6 +389,14 @@ static int l_set_config(lua_State *L)
     return 1;
 }
 
+/* conn:_set_max_fragment(n): the largest record content we send. */
+static int l_set_max_fragment(lua_State *L)
+{
+    mtl_conn *b = check_conn(L, 1);
+    lua_pushinteger(L, mt_conn_set_max_fragment(b->c, (size_t)luaL_checkinteger(L, 2)));
+    return 1;
+}
+
 /* conn:_select_alpn(name | nil): the server's ALPN choice (from the client_hello hook). */
 static int l_select_alpn(lua_State *L)
 {
@@ -400,6 +409,7 @@ static int l_select_alpn(lua_State *L)
 static const luaL_Reg methods[] = {
     {"_set_config", l_set_config},
     {"_select_alpn", l_select_alpn},
+    {"_set_max_fragment", l_set_max_fragment},
     {"_state", l_state},
     {"_is_open", l_is_open},
     {"_role", l_role},

@@ -1112,6 +1112,13 @@ int mt_conn_set_config(mt_conn *c, mt_config *cfg)
     return 0;
 }
 
+int mt_conn_set_max_fragment(mt_conn *c, size_t n)
+{
+    MT_ENSURE(n >= 1 && n <= MT_REC_MAX_PLAINTEXT, MT_ERR_BAD_PARAM);
+    c->wr.max_plaintext = n; /* kept across key changes (record.h) */
+    return 0;
+}
+
 int mt_conn_select_alpn(mt_conn *c, const char *name)
 {
     MT_ENSURE(c->role == MT_ROLE_SERVER && c->version == 0, MT_ERR_BAD_STATE);

@@ -369,6 +369,9 @@ int mt_conn_set_config(mt_conn *c, mt_config *cfg);
  * configured list; NULL = negotiate none. It must be one the client offered, else
  * no_application_protocol (RFC 7301 3.2). Same timing as mt_conn_set_config. */
 int mt_conn_select_alpn(mt_conn *c, const char *name);
+/* The largest content we put in one record from now on, 1..16384 (default 16384): a
+ * script's max_fragment, in every epoch (protected records included). */
+int mt_conn_set_max_fragment(mt_conn *c, size_t n);
 
 /* ======================================================================================
  * Additions for the Lua binding (lib/api_extra.c; bindings/ owner). Small accessors the

@@ -309,8 +309,21 @@ describe("quirks in memory: what reaches the wire", function()
     assert.is_true(plain > 100) -- the whole ClientHello, byte by byte
   end)
 
-  -- Protected records are cut in record_out, where the engine seals at most 16 records
-  -- per event: the server's ~1.5 kB encrypted flight gets pieces of ceil(len/16) <= 100.
+  -- Protected records are cut by the engine itself (mt_conn_set_max_fragment).
+  it("max_fragment = 1 on the server: one-byte protected handshake records", function()
+    local c, s = pair("server", "max_fragment", 1, "ctx")
+    local recs = peer_records(c)
+    assert.is_true(tls.pump(c, s))
+    local protected = 0
+    for _, r in ipairs(recs) do
+      if r.type == "handshake" then
+        assert.equal(1, r.len)
+        if r.epoch ~= "initial" then protected = protected + 1 end
+      end
+    end
+    assert.is_true(protected > 1000) -- the whole encrypted flight, byte by byte
+  end)
+
   it("max_fragment = 100 on the server: no handshake record over 100 bytes", function()
     local c, s = pair("server", "max_fragment", 100, "ctx")
     local recs = peer_records(c)

@@ -572,6 +572,12 @@ function M.attach(conn, quirks)
   for k, v in pairs(quirks) do
     if v == false then S.q[k] = nil else S.q[k] = v end
   end
+  -- The engine cuts every record itself, protected ones included; the hooks below
+  -- still cut plaintext ones around empty records.
+  if conn._set_max_fragment then
+    local rc = conn:_set_max_fragment(S.q.max_fragment or 16384)
+    if rc ~= 0 then error("max_fragment: the engine refused " .. tostring(S.q.max_fragment), 0) end
+  end
   for k in pairs(S.q) do
     for _, h in ipairs(NEEDS[k]) do
       if not S.installed[h] then

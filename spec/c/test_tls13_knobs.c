@@ -8,7 +8,6 @@
 #include "test.h"
 #include "tls_fixture.h"
 
-
 static mt_config *server(void)
 {
     size_t cn, kn;
@@ -414,8 +413,45 @@ static void test_verify_peer_hook(void)
     mt_config_unref(scfg);
 }
 
+/* mt_conn_set_max_fragment: every record we send carries at most n bytes of content,
+ * protected ones included (5 + n + 1 + 16 bytes on the wire under TLS 1.3). */
+static void test_max_fragment(void)
+{
+    mt_config *ccfg = client(), *scfg = server();
+    mt_conn *c = mt_conn_new(ccfg), *s = mt_conn_new(scfg);
+    CHECK_EQ(mt_conn_set_max_fragment(s, 0), MT_ERR_BAD_PARAM);
+    CHECK_EQ(mt_conn_set_max_fragment(s, 16385), MT_ERR_BAD_PARAM);
+    CHECK_EQ(mt_conn_set_max_fragment(s, 7), 0);
+    int records = 0, over = 0;
+    for (int round = 0; round < 32; round++) {
+        mt_conn_run(c);
+        mt_conn_run(s);
+        const uint8_t *p;
+        size_t a = mt_conn_output(c, &p);
+        if (a) mt_conn_feed(s, p, a);
+        mt_conn_output_consume(c, a);
+        size_t b = mt_conn_output(s, &p);
+        for (size_t off = 0; off + 5 <= b; off += 5 + (size_t)(p[off + 3] << 8 | p[off + 4])) {
+            size_t len = (size_t)(p[off + 3] << 8 | p[off + 4]);
+            records++;
+            if (len > (p[off] == 23 ? 7 + 1 + 16 : 7)) over++;
+        }
+        if (b) mt_conn_feed(c, p, b);
+        mt_conn_output_consume(s, b);
+        if (!a && !b) break;
+    }
+    CHECK(mt_conn_want(c) & MT_WANT_DONE);
+    CHECK(records > 100);
+    CHECK_EQ(over, 0);
+    mt_conn_free(c);
+    mt_conn_free(s);
+    mt_config_unref(ccfg);
+    mt_config_unref(scfg);
+}
+
 int main(void)
 {
+    RUN(test_max_fragment);
     RUN(test_select_hook);
     RUN(test_verify_peer_hook);
     RUN(test_client_hello_hook);
