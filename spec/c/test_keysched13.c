@@ -7,59 +7,12 @@
  * from the messages with lib/handshake/transcript.c, never taken from the fixture.
  */
 #include "test.h"
+#include "fixture_blocks.h"
 
 #include "crypto/kdf.h"
 #include "handshake/keysched13.h"
 #include "handshake/transcript.h"
 #include "moontls.h"
-
-/* ---- fixture access: every block of a file, kept in memory ---- */
-
-#define FX_MAX 160
-
-typedef struct {
-    const char *path;
-    int n;
-    char *block[FX_MAX], *key[FX_MAX], *val[FX_MAX];
-} fx_file;
-
-static void fx_load(fx_file *fx, const char *path)
-{
-    vec_file v;
-    memset(fx, 0, sizeof *fx);
-    fx->path = path;
-    if (!vec_open(&v, path)) exit(2);
-    while (vec_next(&v)) {
-        const char *b = vec_get(&v, "block");
-        for (int i = 0; i < v.nfields && fx->n < FX_MAX; i++) {
-            if (strcmp(v.key[i], "block") == 0) continue;
-            fx->block[fx->n] = strdup(b ? b : "");
-            fx->key[fx->n] = strdup(v.key[i]);
-            fx->val[fx->n] = strdup(v.val[i]);
-            fx->n++;
-        }
-    }
-    vec_close(&v);
-}
-
-static void fx_free(fx_file *fx)
-{
-    for (int i = 0; i < fx->n; i++) {
-        free(fx->block[i]);
-        free(fx->key[i]);
-        free(fx->val[i]);
-    }
-    fx->n = 0;
-}
-
-static uint8_t *fx_hex(const fx_file *fx, const char *block, const char *key, size_t *n)
-{
-    for (int i = 0; i < fx->n; i++)
-        if (strcmp(fx->block[i], block) == 0 && strcmp(fx->key[i], key) == 0)
-            return hex_alloc(fx->val[i], n);
-    fprintf(stderr, "%s: no %s/%s\n", fx->path, block, key);
-    exit(2);
-}
 
 /* CHECK got (n bytes) against block/key. */
 static void check_fx(const fx_file *fx, const char *block, const char *key, const uint8_t *got,
