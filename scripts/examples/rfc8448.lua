@@ -183,13 +183,10 @@ end
 
 -- `how`: "pinned_salt" (default: the engine signs with the RFC's PSS salt) or
 -- "sign_hook" (the sign hook returns the RFC's signature).
-function M.server(V, how)
-  V = V or M.vectors("1rtt")
-  how = how or "pinned_salt"
-  local R = records(V)
-  local got, problems, by_hook, sign_calls = {}, {}, {}, 0
-  -- Deterministic filler for draws the RFC does not fix (RSA blinding: no effect on the
-  -- signature).
+-- What both server runs (sections 3 and 5) share. The rng pins the server random and,
+-- with how == "pinned_salt", the PSS salt; every other draw (RSA blinding: no effect on
+-- the signature) comes from a deterministic filler. `draws`, when given, logs purposes.
+local function server_rng(V, how, draws)
   local filler = 0
   local function fill(n)
     local t = {}
@@ -199,38 +196,70 @@ function M.server(V, how)
     end
     return table.concat(t)
   end
+  return function(n, purpose)
+    if draws then draws[#draws + 1] = purpose end
+    if purpose == "server_random" then return hex(V.parsed.server_hello.random) end
+    if purpose == "pss_salt" and how == "pinned_salt" then
+      return hex(V.parsed.server_certificate_verify.pss_salt)
+    end
+    return fill(n)
+  end
+end
+
+-- The hooks both server runs use: the RFC's extension order in ServerHello (and, with
+-- hrr, the HelloRetryRequest plus its cookie), the RFC's EncryptedExtensions, the RFC's
+-- signature when how == "sign_hook", and every secret into st.got. st.by_hook lists what
+-- a hook made; st.sign_calls counts signatures.
+local function server_hooks(V, how, st, hrr)
+  return {
+    message_out = function(conn, msg, ev)
+      if hrr and msg.type == "hello_retry_request" then
+        -- the engine's HRR (fixed random, suite, selected_group, supported_versions),
+        -- in the RFC's order, plus the RFC's cookie
+        tls.ext.move(msg, "key_share", 1)
+        tls.ext.insert(msg, { type = "cookie", cookie = hex(V.parsed.hello_retry_request.cookie) }, 2)
+        st.by_hook.hello_retry_request = "extension order, RFC cookie added"
+      elseif msg.type == "server_hello" then
+        -- same content, the RFC's order: key_share, then supported_versions
+        if tls.ext.move(msg, "key_share", 1) then st.by_hook.server_hello = "extension order" end
+      elseif msg.type == "encrypted_extensions" then
+        st.by_hook.encrypted_extensions = "RFC bytes"
+        return hex(V.messages.encrypted_extensions)
+      end
+    end,
+    sign = function(conn, scheme, tbs)
+      st.sign_calls = st.sign_calls + 1
+      if how == "sign_hook" then
+        st.by_hook.certificate_verify = "signature from the sign hook"
+        return hex(V.parsed.server_certificate_verify.signature)
+      end
+    end,
+    secret = function(conn, label, secret) st.got[label] = secret end,
+  }
+end
+
+-- A trace peer that did not play all its steps is a problem too.
+local function peer_problems(peer, problems)
+  if peer.error then problems[#problems + 1] = peer.error end
+  if not peer:done() and not peer.error then
+    problems[#problems + 1] = ("trace peer stopped at step %d"):format(peer.pos)
+  end
+end
+
+function M.server(V, how)
+  V = V or M.vectors("1rtt")
+  how = how or "pinned_salt"
+  local R = records(V)
+  local problems, st = {}, { got = {}, by_hook = {}, sign_calls = 0 }
+  local got = st.got
   local ctx = assert(tls.context{
     mode = "server", versions = { "1.3" }, compat_ccs = false,
     suites = { "TLS_AES_128_GCM_SHA256" }, groups = { "x25519" },
     certificate = M.pem("CERTIFICATE", hex(V.keys.server_certificate_der)),
     key = M.rsa_pem(V.keys.server_rsa),
-    rng = function(n, purpose)
-      if purpose == "server_random" then return hex(V.parsed.server_hello.random) end
-      if purpose == "pss_salt" and how == "pinned_salt" then
-        return hex(V.parsed.server_certificate_verify.pss_salt)
-      end
-      return fill(n)
-    end,
+    rng = server_rng(V, how),
     key_shares = { x25519 = { private = hex(V.keys.server_ephemeral_x25519.private) } },
-    hooks = {
-      message_out = function(conn, msg, ev)
-        if msg.type == "server_hello" then
-          -- same content, the RFC's order: key_share, then supported_versions
-          if tls.ext.move(msg, "key_share", 1) then by_hook.server_hello = "extension order" end
-        elseif msg.type == "encrypted_extensions" then
-          by_hook.encrypted_extensions = "RFC bytes"
-          return hex(V.messages.encrypted_extensions)
-        end
-      end,
-      sign = function(conn, scheme, tbs)
-        sign_calls = sign_calls + 1
-        if how == "sign_hook" then
-          by_hook.certificate_verify = "signature from the sign hook"
-          return hex(V.parsed.server_certificate_verify.signature)
-        end
-      end,
-      secret = function(conn, label, secret) got[label] = secret end,
-    },
+    hooks = server_hooks(V, how, st, false),
   })
   local peer = tls.trace.peer{
     { send = R[1].record, name = "ClientHello" },
@@ -250,7 +279,7 @@ function M.server(V, how)
   check_secrets(V, got, problems)
   if ok then
     -- The engine sends no NewSessionTicket: inject the RFC's (application keys, seq 0).
-    by_hook.new_session_ticket = "injected RFC bytes"
+    st.by_hook.new_session_ticket = "injected RFC bytes"
     local rc = conn:_inject(22, hex(V.messages.new_session_ticket), true)
     if rc ~= 0 then problems[#problems + 1] = "inject NewSessionTicket: " .. rc end
     local data, rerr = conn:receive(#R[6].payload)
@@ -260,12 +289,9 @@ function M.server(V, how)
     conn:receive("*a") -- the client's close_notify
     conn:close()
   end
-  if peer.error then problems[#problems + 1] = peer.error end
-  if not peer:done() and not peer.error then
-    problems[#problems + 1] = ("trace peer stopped at step %d"):format(peer.pos)
-  end
+  peer_problems(peer, problems)
   return { ok = #problems == 0, problems = problems, secrets = got, conn = conn, peer = peer,
-           by_hook = by_hook, sign_calls = sign_calls, transcript = conn:transcript() }
+           by_hook = st.by_hook, sign_calls = st.sign_calls, transcript = conn:transcript() }
 end
 
 -- ---------------------------------------------------------------------------------
@@ -335,56 +361,18 @@ function M.hrr_server(V, how)
   V = V or M.vectors("hrr")
   how = how or "pinned_salt"
   local R = records(V)
-  local got, problems, by_hook, sign_calls, draws = {}, {}, {}, 0, {}
-  local filler = 0
-  local function fill(n)
-    local t = {}
-    for i = 1, n do
-      filler = (filler * 1103515245 + 12345) % 2147483648
-      t[i] = string.char((filler >> 16) & 255)
-    end
-    return table.concat(t)
-  end
+  local problems, draws, st = {}, {}, { got = {}, by_hook = {}, sign_calls = 0 }
+  local got = st.got
   local ctx = assert(tls.context{
     mode = "server", versions = { "1.3" }, compat_ccs = false,
     suites = { "TLS_AES_128_GCM_SHA256" }, groups = { "secp256r1" },
     certificate = M.pem("CERTIFICATE", hex(V.keys.server_certificate_der)),
     key = M.rsa_pem(V.keys.server_rsa),
     -- No hrr_cookie: the engine's cookie is 32 random bytes and the RFC's is 114 bytes of
-    -- the RFC server's own state; the message_out hook below adds the RFC's cookie.
-    rng = function(n, purpose)
-      draws[#draws + 1] = purpose
-      if purpose == "server_random" then return hex(V.parsed.server_hello.random) end
-      if purpose == "pss_salt" and how == "pinned_salt" then
-        return hex(V.parsed.server_certificate_verify.pss_salt)
-      end
-      return fill(n)
-    end,
+    -- the RFC server's own state; the message_out hook adds the RFC's cookie.
+    rng = server_rng(V, how, draws),
     key_shares = { secp256r1 = { private = hex(V.keys.server_ephemeral_secp256r1.private) } },
-    hooks = {
-      message_out = function(conn, msg, ev)
-        if msg.type == "hello_retry_request" then
-          -- the engine's HRR (fixed random, suite, selected_group, supported_versions),
-          -- in the RFC's order, plus the RFC's cookie
-          tls.ext.move(msg, "key_share", 1)
-          tls.ext.insert(msg, { type = "cookie", cookie = hex(V.parsed.hello_retry_request.cookie) }, 2)
-          by_hook.hello_retry_request = "extension order, RFC cookie added"
-        elseif msg.type == "server_hello" then
-          if tls.ext.move(msg, "key_share", 1) then by_hook.server_hello = "extension order" end
-        elseif msg.type == "encrypted_extensions" then
-          by_hook.encrypted_extensions = "RFC bytes"
-          return hex(V.messages.encrypted_extensions)
-        end
-      end,
-      sign = function(conn, scheme, tbs)
-        sign_calls = sign_calls + 1
-        if how == "sign_hook" then
-          by_hook.certificate_verify = "signature from the sign hook"
-          return hex(V.parsed.server_certificate_verify.signature)
-        end
-      end,
-      secret = function(conn, label, secret) got[label] = secret end,
-    },
+    hooks = server_hooks(V, how, st, true),
   })
   local peer = tls.trace.peer{
     { send = R[1].record, name = "ClientHello1" },
@@ -405,12 +393,9 @@ function M.hrr_server(V, how)
     conn:receive("*a") -- the client's close_notify
     conn:close()
   end
-  if peer.error then problems[#problems + 1] = peer.error end
-  if not peer:done() and not peer.error then
-    problems[#problems + 1] = ("trace peer stopped at step %d"):format(peer.pos)
-  end
+  peer_problems(peer, problems)
   return { ok = #problems == 0, problems = problems, secrets = got, conn = conn, peer = peer,
-           by_hook = by_hook, sign_calls = sign_calls, draws = draws,
+           by_hook = st.by_hook, sign_calls = st.sign_calls, draws = draws,
            transcript = conn:transcript() }
 end
 
@@ -459,10 +444,7 @@ function M.compat_client(V)
     conn:close()
     conn:receive("*a")
   end
-  if peer.error then problems[#problems + 1] = peer.error end
-  if not peer:done() and not peer.error then
-    problems[#problems + 1] = ("trace peer stopped at step %d"):format(peer.pos)
-  end
+  peer_problems(peer, problems)
   return { ok = #problems == 0, problems = problems, secrets = got, conn = conn, peer = peer,
            transcript = conn:transcript() }
 end
