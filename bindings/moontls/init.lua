@@ -41,5 +41,13 @@ M.trace = require "moontls.trace"
 function M.connect(host, port, ctx, opts)
   return require("moontls.socket").connect(host, port, ctx, opts)
 end
+-- tls.listen(host, port, ctx[, opts]) -> listener; listener:accept() -> conn (SCRIPTING.md 6.3).
+function M.listen(host, port, ctx, opts)
+  return require("moontls.socket").listen(host, port, ctx, opts)
+end
+-- tls.raw_connect(host, port[, opts]) -> raw: plain TCP with a record splitter, no TLS state.
+function M.raw_connect(host, port, opts)
+  return require("moontls.raw").connect(host, port, opts)
+end
 
 return M

@@ -1,21 +1,7 @@
--- moontls.socket: the LuaSocket transport (SCRIPTING.md 6.3): ctx:wrap(sock) and
--- A client context without server_name checks the certificate against the host it
--- connects to (SCRIPTING.md 6.2: hostname checks default on when a name is known). The
--- engine keeps the name in the configuration, so derive one context per host, cached.
-local derived = setmetatable({}, { __mode = "k" })
-local function for_host(ctx, host)
-  local params = ctx:_params().params
-  if params.mode ~= "client" or params.server_name ~= nil then return ctx end
-  -- RFC 6066 3: SNI carries host names only, never address literals.
-  if host:match("^[%d.]+$") or host:find(":", 1, true) then return ctx end
-  local per = derived[ctx] or {}
-  derived[ctx] = per
-  if not per[host] then per[host] = assert(ctx:with{ server_name = host }) end
-  return per[host]
-end
-
--- tls.connect(host, port, ctx[, opts]). Waiting uses socket.select plus a
--- non-blocking receive, so a timeout bounds each wait and settimeout(0) never blocks.
+-- moontls.socket: the LuaSocket transport (SCRIPTING.md 6.3): ctx:wrap(sock),
+-- tls.connect(host, port, ctx[, opts]) and tls.listen(host, port, ctx[, opts]). Waiting
+-- uses socket.select plus a non-blocking receive, so a timeout bounds each wait and
+-- settimeout(0) never blocks.
 local socket = require "socket"
 
 local M = {}
@@ -171,6 +157,105 @@ function M.connect(host, port, ctx, opts)
     end
   end
   return conn
+end
+
+-- ---------------------------------------------------------------------------------
+-- Listeners: tls.listen(host, port, ctx[, opts])
+-- ---------------------------------------------------------------------------------
+
+local Listener = {}
+Listener.__index = Listener
+Listener.__name = "moontls.Listener"
+M.Listener = Listener
+
+local LISTEN_OPTS = { timeout = true, backlog = true, record = true }
+
+-- tls.listen(host, port, ctx[, opts]) -> listener | nil, err, "IO". Port 0 picks a free
+-- port (listener:getsockname() tells which). opts: timeout (accept's, as
+-- listener:settimeout), backlog (default 32), record (true: every accepted connection
+-- keeps a transcript, conn:transcript()). The context gives the accepted connections
+-- their role: normally a server context, but a client context makes a listening client
+-- (the peer connects and then plays the server), which tests sometimes want.
+function M.listen(host, port, ctx, opts)
+  if type(host) ~= "string" then error("tls.listen: host string expected", 2) end
+  if math.type(port) ~= "integer" and type(port) ~= "string" then error("tls.listen: port expected", 2) end
+  if (type(ctx) ~= "userdata" and type(ctx) ~= "table") or type(ctx.wrap) ~= "function" then
+    error("tls.listen: context expected", 2)
+  end
+  opts = opts or {}
+  if type(opts) ~= "table" then error("tls.listen: options table expected", 2) end
+  for k in pairs(opts) do
+    if not LISTEN_OPTS[k] then error(("tls.listen: unknown option %q"):format(tostring(k)), 2) end
+  end
+  if opts.timeout ~= nil and type(opts.timeout) ~= "number" then error("tls.listen: timeout: number expected", 2) end
+  local sock, err = socket.tcp()
+  if not sock then return nil, err, "IO" end
+  sock:setoption("reuseaddr", true)
+  local ok
+  ok, err = sock:bind(host, port)
+  if ok then ok, err = sock:listen(opts.backlog or 32) end
+  if not ok then
+    sock:close()
+    return nil, ("listen on %s:%s: %s"):format(host, tostring(port), tostring(err)), "IO"
+  end
+  local l = setmetatable({ sock = sock, ctx = ctx, record = opts.record, closed = false }, Listener)
+  l:settimeout(opts.timeout)
+  return l
+end
+
+-- listener:settimeout(seconds): how long accept() waits; nil or negative blocks, 0 polls.
+function Listener:settimeout(t)
+  if t ~= nil and type(t) ~= "number" then error("listener:settimeout: number expected", 2) end
+  if t and t < 0 then t = nil end
+  self.timeout = t
+  return true
+end
+
+-- listener:accept() -> conn, ip, port | nil, err, NAME: the next TCP connection, wrapped as
+-- ctx:wrap would (no handshake yet). err is "timeout" (TIMEOUT) when nobody connected
+-- in time, "closed" (CLOSED) after listener:close(), else the socket's message (IO).
+-- On success the peer's address follows: conn, ip, port.
+function Listener:accept()
+  if self.closed then return nil, "closed", "CLOSED" end
+  self.sock:settimeout(self.timeout)
+  local client, err = self.sock:accept()
+  if not client then
+    if err == "timeout" then return nil, "timeout", "TIMEOUT" end
+    return nil, tostring(err), err == "closed" and "CLOSED" or "IO"
+  end
+  local conn = self.ctx:wrap(client)
+  if self.record then require("moontls.trace").record(conn) end
+  local ip, cport = client:getpeername()
+  return conn, ip, math.tointeger(tonumber(cport))
+end
+
+-- listener:getsockname() -> ip, port (an integer).
+function Listener:getsockname()
+  if self.closed then return nil, "closed", "CLOSED" end
+  local ip, port = self.sock:getsockname()
+  return ip, math.tointeger(tonumber(port))
+end
+
+function Listener:getfd()
+  if self.closed then return -1 end
+  return self.sock:getfd()
+end
+
+-- listener:close(): stop listening; accepted connections are not affected. Twice is fine.
+function Listener:close()
+  if not self.closed then
+    self.closed = true
+    self.sock:close()
+  end
+  return true
+end
+Listener.__close = Listener.close
+Listener.__gc = Listener.close
+
+function Listener:__tostring()
+  if self.closed then return "moontls.Listener (closed)" end
+  local ip, port = self.sock:getsockname()
+  return ("moontls.Listener (%s:%s)"):format(ip, port)
 end
 
 return M
