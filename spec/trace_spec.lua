@@ -298,6 +298,11 @@ describe("replay against openssl s_server (example c)", function()
     assert.not_matches("secrets", read(path))
     assert.is_true(r.same_suite)
     assert.is_true(r.fresh_random)
+    -- the raw reply: the server echoed the recorded session id, so the bytes written were
+    -- the recorded ones; its protected flight stays records
+    assert.equal(r.trace:message("client_hello").legacy_session_id, r.wire_sh.legacy_session_id_echo)
+    assert.equal(0x16, r.wire_reply.records[1].content_type)
+    assert.equal(23, r.wire_reply.records[#r.wire_reply.records].content_type)
     assert.is_true(r.messages_ok, tostring(r.messages_err))
     -- the live replay kept the recorded ClientHello's structure, not its random or share
     local rec_ch = r.trace:message("client_hello")

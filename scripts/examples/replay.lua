@@ -5,9 +5,9 @@
 --
 -- 1) with no trace file yet: a handshake with {record = true}; the transcript is saved
 --    (a data-only Lua table file; no secrets);
--- 2) "wire": the recorded first flight (the ClientHello record) byte for byte on a fresh
---    TCP connection, no engine; the server's reply flight is read and its ServerHello
---    decoded;
+-- 2) byte-exact: the recorded first flight (the ClientHello record) byte for byte on a
+--    fresh TCP connection with tls.raw_connect, no engine; the server's reply flight is
+--    read (until it is quiet for 2 s) and its ServerHello decoded;
 -- 3) "messages": the recorded ClientHello's structure (order, fields, extensions) through
 --    a live engine, which recomputes the random and key shares, so the handshake completes.
 --
@@ -41,11 +41,11 @@ function M.run(opts)
   local recorded_sh = assert(trace:message("server_hello"))
 
   -- 1) Byte-exact: the same ClientHello bytes on a fresh TCP connection.
-  local raw = assert(tls.connect(host, port, ctx, { replay = trace, replay_mode = "wire", timeout = 5 }))
-  local replies = assert(raw:replay{ flights = 1, timeout = 5 })
-  local reply = replies[1]
+  local raw = assert(tls.raw_connect(host, port))
+  assert(raw:write(trace:flight(1).wire))
+  local reply = assert(raw:read_flight{ timeout = 2 })
   local sh = assert(reply:message("server_hello"), "no ServerHello")
-  res.wire_sh = sh
+  res.wire_sh, res.wire_reply = sh, reply
   res.same_suite = sh.cipher_suite == recorded_sh.cipher_suite
   res.fresh_random = sh.random ~= recorded_sh.random
   log("wire replay: same suite: " .. tostring(res.same_suite) .. ", fresh server random: "
