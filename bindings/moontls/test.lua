@@ -12,9 +12,18 @@
 -- call the connection's and raise a test failure on nil, err; t:ok(v, msg) and
 -- t:eq(a, b, msg) likewise. Any other error in a probe is a failure too (with its
 -- traceback under -v).
+--
+-- t:connect records each connection (conn:transcript()); when a probe fails, the report
+-- shows each of its connections' transcript under the FAIL line: one line per record and
+-- per message each way, alerts by name, cut to TRANSCRIPT_LINES lines per connection
+-- (-v: all lines, plus the main fields of each handshake message; --no-transcript: none).
+-- --trace-dir also saves those transcripts as trace files (tls.trace.load reads them).
 local tls = require "moontls"
 
 local M = {}
+
+-- Lines of transcript per connection in a failure report (without -v).
+M.TRANSCRIPT_LINES = 40
 
 local USAGE = [[
 usage: %s [options] [probe names...]
@@ -27,8 +36,9 @@ usage: %s [options] [probe names...]
   --seed S         seed for -n and the probe order (the order is shuffled when given)
   --json FILE      write the results as JSON
   --keylog FILE    NSS key log of every connection the probes make
-  --trace-dir DIR  save the steps of failed probes there
-  -v               verbose: failure tracebacks and pending messages
+  --trace-dir DIR  save failed probes there: the failure and its connections' traces
+  --no-transcript  no connection transcripts in failure reports
+  -v               verbose: failure tracebacks, pending messages, whole transcripts
   --help           this text
 ]]
 
@@ -54,7 +64,8 @@ function T:connect(ctx, opts)
   opts = opts or {}
   local s = self.suite
   local host, port = opts.host or s.host, opts.port or s.port
-  local copts = { timeout = opts.timeout or s.timeout }
+  -- recorded for the failure report unless the probe says record = false
+  local copts = { timeout = opts.timeout or s.timeout, record = s.transcripts ~= false or s.trace_dir ~= nil }
   for k, v in pairs(opts) do
     if k ~= "host" and k ~= "port" then copts[k] = v end
   end
@@ -155,6 +166,7 @@ local function parse(self, argv)
     elseif a == "--keylog" then o.keylog = value(a)
     elseif a == "--trace-dir" then o.trace_dir = value(a)
     elseif a == "-v" then o.verbose = true
+    elseif a == "--no-transcript" then o.no_transcript = true
     elseif a == "--help" then o.help = true
     elseif a:sub(1, 1) == "-" then error(("unknown option %s (--help)"):format(a), 0)
     else o.only[#o.only + 1] = a end
@@ -193,7 +205,22 @@ local function clock()
   return os.clock()
 end
 
--- Run one probe: returns ok, message.
+-- The failure report's transcript lines: each connection the probe made, in order.
+local function transcript_report(self, t)
+  local out = {}
+  for i, c in ipairs(t.conns) do
+    local tr = c:transcript()
+    if tr then
+      local lines = tr:summary{ max_lines = not self.verbose and M.TRANSCRIPT_LINES or nil, fields = self.verbose }
+      out[#out + 1] = ("  transcript of connection %d (%s):"):format(i, #lines > 0 and "-> sent, <- received"
+        or "nothing crossed")
+      for _, l in ipairs(lines) do out[#out + 1] = "    " .. l end
+    end
+  end
+  return out
+end
+
+-- Run one probe: returns ok, message, report lines (the failed probe's transcripts).
 function Suite:run_probe(p)
   local t = setmetatable({ suite = self, conns = {}, name = p.name, data = {} }, T)
   local ok, err = xpcall(p.fn, function(e)
@@ -202,6 +229,7 @@ function Suite:run_probe(p)
   end, t)
   for _, c in ipairs(t.conns) do pcall(c.close, c, "silent") end
   if ok then return true end
+  local report = self.transcripts ~= false and transcript_report(self, t) or {}
   if self.verbose and err.trace then self.out:write(err.trace, "\n") end
   if self.verbose and t.last_conn then
     for _, m in ipairs(t.last_conn:pending()) do
@@ -212,10 +240,15 @@ function Suite:run_probe(p)
     local f = io.open(("%s/%s.txt"):format(self.trace_dir, p.name:gsub("[^%w%-_.]", "_")), "w")
     if f then
       f:write(p.name, "\n", err.msg, "\n", err.trace or "", "\n")
+      for _, l in ipairs(self.transcripts ~= false and report or transcript_report(self, t)) do f:write(l, "\n") end
       f:close()
     end
+    for i, c in ipairs(t.conns) do
+      local tr = c:transcript()
+      if tr then tr:save(("%s/%s.%d.trace"):format(self.trace_dir, p.name:gsub("[^%w%-_.]", "_"), i)) end
+    end
   end
-  return false, err.msg
+  return false, err.msg, report
 end
 
 -- suite:run() -> exit code (0: no FAIL and no XPASS).
@@ -231,6 +264,7 @@ function Suite:run()
     return 0
   end
   self.host, self.port, self.verbose, self.trace_dir = o.host or self.host, o.port or self.port, o.verbose, o.trace_dir
+  self.transcripts = not o.no_transcript
   if o.keylog then
     local path = o.keylog
     local cache = setmetatable({}, { __mode = "k" })
@@ -281,7 +315,7 @@ function Suite:run()
   out:write(("%s: %d probes against %s:%d\n"):format(self.name, #order, self.host, self.port))
   for _, p in ipairs(order) do
     local t0 = clock()
-    local pass, msg = self:run_probe(p)
+    local pass, msg, report = self:run_probe(p)
     local x = o.xfail[p.name]
     local status
     if x then
@@ -303,6 +337,9 @@ function Suite:run()
       out:write(p.name, " ...\nOK\n")
     else
       out:write(p.name, " ...\n", status, msg and (": " .. msg) or "", "\n")
+      if status == "FAIL" then
+        for _, l in ipairs(report or {}) do out:write(l, "\n") end
+      end
       if status == "FAIL" or status == "XPASS" then failed_names[#failed_names + 1] = p.name end
     end
   end

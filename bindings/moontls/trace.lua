@@ -158,6 +158,76 @@ function Trace:secret(label)
 end
 
 -- ---------------------------------------------------------------------------------
+-- A readable summary: one line per record and per message, each way
+-- ---------------------------------------------------------------------------------
+
+local function message_label(m, e)
+  if not m then
+    if e.content_type == 22 then
+      local code = e.bytes:byte(1) or -1
+      return ("%s (undecoded)"):format(names.messages[code] or ("handshake type " .. code))
+    end
+    return names.content_types[e.content_type] or ("content type " .. tostring(e.content_type))
+  end
+  if m.type == "alert" then return ("alert %s %s"):format(tostring(m.level), tostring(m.description)) end
+  if m.type == "undecoded" then return "undecoded " .. tostring(m.content_type) end
+  return tostring(m.type)
+end
+
+-- trace:summary([opts]) -> lines: what crossed each way, for people (failure reports,
+-- logs). A record line shows its epoch, content type and size; the messages it carried
+-- follow, indented; alerts name their level and description; a decryption failure names
+-- its cause. The recording side is on the left: "->" is what it sent, "<-" what it got.
+-- Traces with no record events (raw captures) show their wire chunks instead.
+--   opts.max_lines   cut after this many lines, ending with "... N more lines" (default
+--                    no limit)
+--   opts.fields      true: each handshake message's main fields on the next line
+function Trace:summary(opts)
+  opts = opts or {}
+  local lines = {}
+  local has_records = false
+  for _, e in ipairs(self.events) do
+    if e.layer == "record" then has_records = true break end
+  end
+  local arrow = { out = "->", ["in"] = "<-" }
+  for _, e in ipairs(self.events) do
+    local a = arrow[e.dir] or "??"
+    local epoch = ("%-11s"):format(tostring(e.epoch or ""))
+    if e.layer == "record" then
+      local ctn = names.content_types[e.content_type] or tostring(e.content_type)
+      local extra = e.error and ("  (" .. e.error .. ")") or ""
+      lines[#lines + 1] = ("%s %s record %s %d B%s"):format(a, epoch, ctn, #e.bytes, extra)
+    elseif e.layer == "wire" and not has_records then
+      lines[#lines + 1] = ("%s %s wire %d B"):format(a, epoch, #e.bytes)
+    elseif e.layer == "message" then
+      local m = decode_event(e, self.role)
+      lines[#lines + 1] = ("%s %s   %s %d B"):format(a, (" "):rep(11), message_label(m, e), #e.bytes)
+      if opts.fields and m and e.content_type == 22 then
+        local f = {}
+        for _, k in ipairs{ "cipher_suite", "legacy_version", "legacy_session_id", "selected_version" } do
+          local v = m[k]
+          if v ~= nil then
+            if type(v) == "string" and v:find("[^%g ]") then v = require("moontls.hex").encode(v) end
+            f[#f + 1] = k .. "=" .. tostring(v)
+          end
+        end
+        local exts = {}
+        for _, x in ipairs(m.extensions or {}) do exts[#exts + 1] = tostring(x.type) end
+        if #exts > 0 then f[#f + 1] = "extensions=" .. table.concat(exts, ",") end
+        if #f > 0 then lines[#lines + 1] = (" "):rep(19) .. table.concat(f, " ") end
+      end
+    end
+  end
+  local max = opts.max_lines
+  if max and #lines > max then
+    local more = #lines - max + 1
+    for i = #lines, max, -1 do lines[i] = nil end
+    lines[#lines + 1] = ("... %d more lines"):format(more)
+  end
+  return lines
+end
+
+-- ---------------------------------------------------------------------------------
 -- Recording through the public hooks
 -- ---------------------------------------------------------------------------------
 
