@@ -406,8 +406,19 @@ static int l_select_alpn(lua_State *L)
     return 1;
 }
 
+/* conn:_set_hrr_cookie(bytes | nil) -> rc: this connection's HRR cookie (nil: none). */
+static int l_set_hrr_cookie(lua_State *L)
+{
+    mtl_conn *b = check_conn(L, 1);
+    size_t n = 0;
+    const char *p = lua_isnoneornil(L, 2) ? NULL : luaL_checklstring(L, 2, &n);
+    lua_pushinteger(L, mt_conn_set_hrr_cookie(b->c, (const uint8_t *)p, n));
+    return 1;
+}
+
 static const luaL_Reg methods[] = {
     {"_set_config", l_set_config},
+    {"_set_hrr_cookie", l_set_hrr_cookie},
     {"_select_alpn", l_select_alpn},
     {"_set_max_fragment", l_set_max_fragment},
     {"_state", l_state},

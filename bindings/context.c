@@ -176,6 +176,38 @@ static int l_set_hrr_cookie(lua_State *L)
     return 0;
 }
 
+/* ctx:_set_hrr_cookie_value(bytes | nil): a fixed HelloRetryRequest cookie (nil: random). */
+static int l_set_hrr_cookie_value(lua_State *L)
+{
+    mtl_ctx *x = check_ctx(L, 1);
+    size_t n = 0;
+    const char *p = lua_isnoneornil(L, 2) ? NULL : luaL_checklstring(L, 2, &n);
+    return mtl_push_rc(L, mt_config_set_hrr_cookie_value(x->cfg, (const uint8_t *)p, n));
+}
+
+/* ctx:_set_extension_order(kind, {types}) */
+static int l_set_extension_order(lua_State *L)
+{
+    mtl_ctx *x = check_ctx(L, 1);
+    lua_Integer kind = luaL_checkinteger(L, 2);
+    uint16_t v[64];
+    size_t n = mtl_check_u16_list(L, 3, v, 64);
+    return mtl_push_rc(L, mt_config_set_extension_order(x->cfg, (unsigned)kind, v, n));
+}
+
+/* ctx:_add_extension(kind, type, data) */
+static int l_add_extension(lua_State *L)
+{
+    mtl_ctx *x = check_ctx(L, 1);
+    lua_Integer kind = luaL_checkinteger(L, 2);
+    lua_Integer type = luaL_checkinteger(L, 3);
+    size_t n;
+    const char *data = luaL_checklstring(L, 4, &n);
+    luaL_argcheck(L, type >= 0 && type <= 0xffff, 3, "extension type 0..65535 expected");
+    return mtl_push_rc(L, mt_config_add_extension(x->cfg, (unsigned)kind, (uint16_t)type,
+                                                  (const uint8_t *)data, n));
+}
+
 static int l_set_hooks(lua_State *L)
 {
     mtl_ctx *x = check_ctx(L, 1);
@@ -299,6 +331,9 @@ static const luaL_Reg methods[] = {
     {"_set_verify", l_set_verify},
     {"_set_compat", l_set_compat},
     {"_set_hrr_cookie", l_set_hrr_cookie},
+    {"_set_hrr_cookie_value", l_set_hrr_cookie_value},
+    {"_set_extension_order", l_set_extension_order},
+    {"_add_extension", l_add_extension},
     {"_set_hooks", l_set_hooks},
     {"_use_rng", l_use_rng},
     {"_use_clock", l_use_clock},

@@ -78,6 +78,9 @@ void mt_config_unref(mt_config *cfg)
         mt_cred_free(cfg->creds[i]);
     mt_buf_free(&cfg->alpn);
     mt_buf_free(&cfg->ca_pem);
+    mt_buf_free(&cfg->hrr_cookie_value);
+    for (size_t i = 0; i < MT_ARRAY_LEN(cfg->shapes); i++)
+        mt_buf_free(&cfg->shapes[i].extra);
     free(cfg->server_name);
     mt_wipe(cfg, sizeof *cfg);
     free(cfg);
@@ -219,6 +222,70 @@ int mt_config_force_hrr(mt_config *cfg, uint16_t group, int twice)
     cfg->force_hrr_group = group;
     cfg->force_hrr_twice = twice ? 1 : 0;
     return 0;
+}
+
+/* RFC 8446 4.2.2: Cookie { opaque cookie<1..2^16-1>; }, inside an extension whose own
+ * length is 16 bits: at most 65533 bytes. */
+#define MAX_COOKIE 65533
+
+int mt_config_set_hrr_cookie_value(mt_config *cfg, const uint8_t *p, size_t len)
+{
+    MT_ENSURE(cfg->role == MT_ROLE_SERVER, MT_ERR_BAD_PARAM);
+    if (p == NULL && len == 0) {
+        mt_buf_free(&cfg->hrr_cookie_value);
+        return 0;
+    }
+    MT_ENSURE(p != NULL && len >= 1 && len <= MAX_COOKIE, MT_ERR_BAD_PARAM);
+    MT_TRY(mt_buf_set(&cfg->hrr_cookie_value, p, len));
+    cfg->hrr_cookie = 1;
+    return 0;
+}
+
+/* The shaping slot of a message kind, or NULL when the kind is not one this role builds;
+ * create: take a free slot for a kind that has none yet. */
+static struct mt_shape *shape_slot(mt_config *cfg, unsigned kind, int create)
+{
+    int ok = cfg->role == MT_ROLE_CLIENT ? kind == 1
+                                         : kind == 2 || kind == 8 || kind == MT_MSG_HELLO_RETRY_REQUEST;
+    if (!ok) return NULL;
+    for (size_t i = 0; i < MT_ARRAY_LEN(cfg->shapes); i++)
+        if (cfg->shapes[i].kind == kind) return &cfg->shapes[i];
+    for (size_t i = 0; create && i < MT_ARRAY_LEN(cfg->shapes); i++)
+        if (cfg->shapes[i].kind == 0) {
+            cfg->shapes[i].kind = kind;
+            return &cfg->shapes[i];
+        }
+    return NULL;
+}
+
+int mt_config_set_extension_order(mt_config *cfg, unsigned kind, const uint16_t *types, size_t n)
+{
+    MT_ENSURE(n == 0 || types != NULL, MT_ERR_BAD_PARAM);
+    MT_ENSURE(n <= MT_MAX_LIST, MT_ERR_LIMIT);
+    struct mt_shape *s = shape_slot(cfg, kind, 1);
+    MT_ENSURE(s != NULL, MT_ERR_BAD_PARAM);
+    if (n) memcpy(s->order, types, n * sizeof *types);
+    s->n_order = n;
+    return 0;
+}
+
+int mt_config_add_extension(mt_config *cfg, unsigned kind, uint16_t type, const uint8_t *data,
+                            size_t len)
+{
+    MT_ENSURE(len <= 0xffff && (len == 0 || data != NULL), MT_ERR_BAD_PARAM);
+    struct mt_shape *s = shape_slot(cfg, kind, 1);
+    MT_ENSURE(s != NULL, MT_ERR_BAD_PARAM);
+    MT_ENSURE(s->extra.len + 4 + len <= 0xffff, MT_ERR_LIMIT);
+    MT_TRY(mt_wr_u16(&s->extra, type));
+    return mt_wr_vec16(&s->extra, data, len);
+}
+
+void mt_config_clear_extensions(mt_config *cfg, unsigned kind)
+{
+    struct mt_shape *s = shape_slot(cfg, kind, 0);
+    if (s == NULL) return;
+    mt_buf_free(&s->extra);
+    memset(s, 0, sizeof *s);
 }
 
 void mt_config_set_hooks(mt_config *cfg, uint32_t mask)

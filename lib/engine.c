@@ -260,7 +260,7 @@ int mt_eng_send(mt_conn *c, uint8_t ct, const uint8_t *p, size_t n)
     return mt_buf_append(&it->bytes, p, n);
 }
 
-int mt_eng_send_hs(mt_conn *c, uint8_t type, const uint8_t *body, size_t n)
+static int queue_hs(mt_conn *c, uint8_t type, const uint8_t *body, size_t n)
 {
     MT_ENSURE(n < (1u << 24), MT_ERR_LIMIT);
     mt_item *it = item_new(c, MT_ITEM_MSG);
@@ -269,6 +269,17 @@ int mt_eng_send_hs(mt_conn *c, uint8_t type, const uint8_t *body, size_t n)
     MT_TRY(mt_wr_u8(&it->bytes, type));
     MT_TRY(mt_wr_u24(&it->bytes, (uint32_t)n));
     return mt_buf_append(&it->bytes, body, n);
+}
+
+int mt_eng_send_hs(mt_conn *c, uint8_t type, const uint8_t *body, size_t n)
+{
+    /* The shaping knobs (handshake/shape.c) give the body its configured extensions. */
+    mt_buf shaped = {0};
+    int rc = mt_shape_body(c->cfg, type, mt_slice_of(body, n), &shaped);
+    if (rc == 0) rc = queue_hs(c, type, shaped.data, shaped.len);
+    else if (rc == MT_ERR_NOT_FOUND) rc = queue_hs(c, type, body, n);
+    mt_buf_free(&shaped);
+    return rc;
 }
 
 /* Copy a slice into the item's key material and repoint it. */
@@ -1095,6 +1106,7 @@ void mt_conn_free(mt_conn *c)
     mt_buf_free(&c->in_raw);
     asks_clear(c);
     mt_buf_free(&c->alpn_choice);
+    mt_buf_free(&c->hrr_cookie);
     mt_config_unref(c->cfg);
     mt_wipe(c, sizeof *c);
     free(c);
@@ -1116,6 +1128,16 @@ int mt_conn_set_max_fragment(mt_conn *c, size_t n)
 {
     MT_ENSURE(n >= 1 && n <= MT_REC_MAX_PLAINTEXT, MT_ERR_BAD_PARAM);
     c->wr.max_plaintext = n; /* kept across key changes (record.h) */
+    return 0;
+}
+
+int mt_conn_set_hrr_cookie(mt_conn *c, const uint8_t *p, size_t len)
+{
+    /* Until the HelloRetryRequest is built (server13 marks c->hrr when it builds one). */
+    MT_ENSURE(c->role == MT_ROLE_SERVER && !c->hrr && !c->handshake_done, MT_ERR_BAD_STATE);
+    MT_ENSURE(len <= 65533 && (len == 0 || p != NULL), MT_ERR_BAD_PARAM);
+    MT_TRY(mt_buf_set(&c->hrr_cookie, p, len));
+    c->hrr_cookie_set = 1;
     return 0;
 }
 

@@ -75,6 +75,16 @@ struct mt_config {
     int force_hrr;            /* server: HRR even with a usable share */
     uint16_t force_hrr_group; /* 0: the engine's choice */
     int force_hrr_twice;
+    mt_buf hrr_cookie_value; /* server: fixed HRR cookie bytes (empty: 32 random bytes) */
+    /* Shaping knobs (handshake/shape.c): per message kind, the extension order and the
+     * extra extensions (u16 type, u16 length, data; concatenated) of what the engine
+     * builds. */
+    struct mt_shape {
+        unsigned kind; /* 0: unused slot; a handshake type or MT_MSG_HELLO_RETRY_REQUEST */
+        uint16_t order[MT_MAX_LIST];
+        size_t n_order;
+        mt_buf extra;
+    } shapes[4];
     mt_rng rng;
     mt_clock_cb clock;
     void *clock_ud;
@@ -200,6 +210,8 @@ struct mt_conn {
     int alpn_choice_set;
     char sni[256];
     uint8_t client_random[32], server_random[32];
+    mt_buf hrr_cookie; /* server: this connection's HRR cookie (mt_conn_set_hrr_cookie) ... */
+    int hrr_cookie_set; /* ... when set: it replaces the configuration's choice */
 
     /* message_out adoption: the state machine re-reads a replaced message as its own
      * (client13 sets it for ClientHello). NULL: adoption unsupported, a no-op. */
@@ -215,8 +227,13 @@ struct mt_conn {
 int mt_eng_fail(mt_conn *c, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Queue a message (content type, bytes copied) to send. */
 int mt_eng_send(mt_conn *c, uint8_t ct, const uint8_t *p, size_t n);
-/* Queue a handshake message given its type and body. */
+/* Queue a handshake message given its type and body. The configuration's shaping knobs
+ * (extension order, extra extensions) apply to the body first. */
 int mt_eng_send_hs(mt_conn *c, uint8_t type, const uint8_t *body, size_t n);
+/* Shaping (handshake/shape.c): the body of a handshake message of `type` as the
+ * configuration shapes it, into out (reset first). Returns MT_ERR_NOT_FOUND when no knob
+ * applies (out untouched: send the body as built), 0, or an error. */
+int mt_shape_body(const mt_config *cfg, uint8_t type, mt_slice body, mt_buf *out);
 /* Queue a change of write keys (copied). */
 int mt_eng_set_write_keys(mt_conn *c, const mt_rec_keys *k);
 /* Install read keys now; RFC 8446 5.1: no handshake message may span the change. */

@@ -201,6 +201,27 @@ void mt_config_set_clock(mt_config *cfg, mt_clock_cb fn, void *ud);
 void mt_config_set_compat(mt_config *cfg, int on);
 /* Server: send HelloRetryRequest with a cookie extension (default off). */
 void mt_config_set_hrr_cookie(mt_config *cfg, int on);
+/* Server: the HelloRetryRequest cookie's bytes (1..65533), the same on every connection,
+ * instead of 32 random bytes; turns the cookie on. The second ClientHello must echo them
+ * (illegal_parameter otherwise). p = NULL with len = 0 goes back to random bytes.
+ * MT_ERR_BAD_PARAM for a client configuration or a bad length. */
+int mt_config_set_hrr_cookie_value(mt_config *cfg, const uint8_t *p, size_t len);
+/* Shaping knobs: the extensions of a message the engine builds, by kind: 1 ClientHello
+ * (client configurations), 2 ServerHello, MT_MSG_HELLO_RETRY_REQUEST, 8
+ * EncryptedExtensions (server configurations); MT_ERR_BAD_PARAM for another kind or the
+ * other role. They change the wire and the transcript, never the negotiation: an added
+ * alpn does not select a protocol. A ClientHello that carries pre_shared_key is never
+ * shaped (its binders cover the extensions as built).
+ * - set_extension_order: the listed extension types come first, in that order (each
+ *   occurrence, duplicates included); the others follow in the engine's order. n = 0
+ *   clears. MT_ERR_LIMIT past MT_MAX_LIST (32) types.
+ * - add_extension: one more extension (type and raw data, copied; len < 65536) after the
+ *   engine's own, whatever they are (a type the engine writes too goes out twice).
+ * - clear_extensions: forget the order and the additions of that kind. */
+int mt_config_set_extension_order(mt_config *cfg, unsigned kind, const uint16_t *types, size_t n);
+int mt_config_add_extension(mt_config *cfg, unsigned kind, uint16_t type, const uint8_t *data,
+                            size_t len);
+void mt_config_clear_extensions(mt_config *cfg, unsigned kind);
 /* Hook interest for every connection made from cfg: a mask of MT_HOOK_BIT(h). */
 void mt_config_set_hooks(mt_config *cfg, uint32_t mask);
 
@@ -369,6 +390,12 @@ int mt_conn_set_config(mt_conn *c, mt_config *cfg);
  * configured list; NULL = negotiate none. It must be one the client offered, else
  * no_application_protocol (RFC 7301 3.2). Same timing as mt_conn_set_config. */
 int mt_conn_select_alpn(mt_conn *c, const char *name);
+/* Server: this connection's HelloRetryRequest cookie (a script computes it from the
+ * ClientHello), replacing the configuration's choice: p = NULL with len = 0 sends none,
+ * 1..65533 bytes send these (copied) and the second ClientHello must echo them. Call it
+ * before the HelloRetryRequest is built: before the first run, or while paused at the
+ * client_hello or select hook. MT_ERR_BAD_STATE afterwards or on a client. */
+int mt_conn_set_hrr_cookie(mt_conn *c, const uint8_t *p, size_t len);
 /* The largest content we put in one record from now on, 1..16384 (default 16384): a
  * script's max_fragment, in every epoch (protected records included). */
 int mt_conn_set_max_fragment(mt_conn *c, size_t n);

@@ -41,9 +41,13 @@ describe("RFC 8448 section 3 (simple 1-RTT)", function()
     assert.is_true(r.peer:done())
     assert.equal(1, r.sign_calls)
     assert.is_nil(r.by_hook.certificate_verify) -- the engine's own signature
-    -- what hooks reproduced, and nothing else
-    assert.same({ server_hello = "extension order", encrypted_extensions = "RFC bytes",
-                  new_session_ticket = "injected RFC bytes" }, r.by_hook)
+    -- no message_out hook at all: ServerHello and EncryptedExtensions come from the
+    -- engine, shaped by the extensions knob; only the ticket is injected
+    assert.same({ new_session_ticket = "injected RFC bytes" }, r.by_hook)
+    local ctx = r.conn:_state().ctx
+    assert.is_nil(ctx:_params().hooks.message_out)
+    local ee = assert(r.transcript:message("encrypted_extensions"))
+    assert.equal(hex(V.messages.encrypted_extensions), ee.raw)
     for label, key in pairs(example.SECRETS) do
       assert.equal(hex(V.key_schedule[key]), r.secrets[label], label)
     end
@@ -91,10 +95,11 @@ describe("RFC 8448 section 5 (HelloRetryRequest)", function()
     assert.equal("secp256r1", r.conn:info().group)
     assert.equal(1, r.sign_calls)
     assert.is_nil(r.by_hook.certificate_verify) -- the engine's own signature (pinned salt)
-    -- what hooks reproduced, and nothing else
-    assert.same({ hello_retry_request = "extension order, RFC cookie added",
-                  server_hello = "extension order", encrypted_extensions = "RFC bytes" }, r.by_hook)
-    -- the engine drew no cookie of its own (hrr_cookie off) and one server random
+    -- no hook made any of it: the HRR (with the RFC's cookie), ServerHello and
+    -- EncryptedExtensions are the engine's, shaped by hrr_cookie and extensions
+    assert.same({}, r.by_hook)
+    assert.is_nil(r.conn:_state().ctx:_params().hooks.message_out)
+    -- the engine drew no cookie of its own (hrr_cookie = fixed bytes) and one server random
     local n_random = 0
     for _, p in ipairs(r.draws) do
       assert.not_equal("cookie", p)

@@ -18,11 +18,38 @@ M.HOOKS = {
   client_hello = true, select = true, psk_binder = true, verify_peer = true,
 }
 
+-- Context keys (SCRIPTING.md 6.2), with the engine knobs this module adds:
+--   hrr_cookie  (server) the HelloRetryRequest cookie: false/nil none (default), true 32
+--               random bytes, bytes: these bytes on every connection, or
+--               function(conn, ch) -> bytes | nil, called on each ClientHello with the
+--               decoded message (nil: no cookie on that connection). The second
+--               ClientHello must echo it (illegal_parameter otherwise).
+--   extensions  the extensions of the messages the engine builds, per message:
+--               { [message] = { order = {ext, ...}, add = {ext table, ...} } } with message
+--               client_hello (client), server_hello, hello_retry_request,
+--               encrypted_extensions (server). `order`: the listed extension types (names
+--               or numbers) come first, in that order, the rest follow in the engine's
+--               order. `add`: extensions added after the engine's own, each
+--               {type = name | number, data = bytes} or {type = name, <parsed fields>}
+--               encoded like a hook's message table (e.g. {type = "supported_groups",
+--               named_group_list = {...}}). These change the wire and the transcript,
+--               not the negotiation (adopt in a message_out hook for that); a
+--               ClientHello with pre_shared_key is never reshaped (its binders).
 local KEYS = {
   mode = true, versions = true, suites = true, groups = true, key_shares = true,
   sigalgs = true, certificate = true, key = true, certificates = true, cafile = true,
   verify = true, server_name = true, alpn = true, compat_ccs = true, hrr_cookie = true,
   rng = true, clock = true, keylog = true, hooks = true, quirks = true, sni = true,
+  extensions = true,
+}
+
+-- extensions = {...}: the messages whose extensions can be shaped, with the kind the
+-- engine knows them by and the role that builds them.
+local SHAPED = {
+  client_hello = { kind = 1, server = false, hints = { version = 0x0304, side = "client" } },
+  server_hello = { kind = 2, server = true, hints = { version = 0x0304, side = "server" } },
+  hello_retry_request = { kind = 0x102, server = true, hints = { version = 0x0304, side = "server" } },
+  encrypted_extensions = { kind = 8, server = true, hints = { version = 0x0304, side = "server" } },
 }
 
 -- Misuse raises; the message names the key (no position: helpers sit at varying depths).
@@ -87,6 +114,58 @@ local function keylog_writer(v)
   end
 end
 
+-- One extension of extensions[message].add as {code, data}: raw data, or the parsed
+-- fields encoded by the codec inside a message of that kind (so every field rule holds).
+local function extension_bytes(key, msgname, e)
+  if type(e) ~= "table" then bad("%s: extension table expected, got %s", key, type(e)) end
+  local code, err = names.code(names.extensions, e.type, "extension")
+  if not code then bad("%s.type: %s", key, err) end
+  if e.data ~= nil then
+    check_type(key .. ".data", e.data, "string")
+    if #e.data > 0xffff then bad("%s.data: at most 65535 bytes", key) end
+    return { code = code, data = e.data }
+  end
+  local msgmod = require "moontls.msg"
+  local hints = SHAPED[msgname].hints
+  local ok0, empty = pcall(msgmod.encode, { type = msgname, extensions = {} }, hints)
+  local ok1, one = pcall(msgmod.encode, { type = msgname, extensions = { e } }, hints)
+  if not (ok0 and ok1) then bad("%s: cannot encode: %s", key, tostring(ok1 and empty or one)) end
+  -- The block grows by exactly this extension: type, length, data.
+  local whole = one:sub(#empty + 1)
+  return { code = code, data = whole:sub(5) }
+end
+
+local function validate_extensions(shape, server)
+  check_type("extensions", shape, "table")
+  local out = {}
+  for msgname, spec in pairs(shape) do
+    local S = SHAPED[msgname]
+    if not S then bad("extensions: unknown message %q (client_hello, server_hello, "
+      .. "hello_retry_request or encrypted_extensions)", tostring(msgname)) end
+    if S.server ~= server then
+      bad("extensions.%s: the %s does not build it", msgname, server and "server" or "client")
+    end
+    local key = "extensions." .. msgname
+    check_type(key, spec, "table")
+    for k in pairs(spec) do
+      if k ~= "order" and k ~= "add" then bad("%s: unknown field %q (order, add)", key, tostring(k)) end
+    end
+    local entry = { kind = S.kind, add = {} }
+    if spec.order ~= nil then
+      entry.order = codes(key .. ".order", spec.order, names.extensions, "extension")
+      if #entry.order > 32 then bad("%s.order: at most 32 types", key) end
+    end
+    if spec.add ~= nil then
+      check_type(key .. ".add", spec.add, "table")
+      for i, e in ipairs(spec.add) do
+        entry.add[i] = extension_bytes(("%s.add[%d]"):format(key, i), msgname, e)
+      end
+    end
+    out[#out + 1] = entry
+  end
+  return out
+end
+
 local function validate_hooks(key, hooks)
   check_type(key, hooks, "table")
   for name, fn in pairs(hooks) do
@@ -109,10 +188,20 @@ local function build(params)
   for _, k in ipairs{ "server_name" } do
     if params[k] ~= nil then check_type(k, params[k], "string") end
   end
-  for _, k in ipairs{ "compat_ccs", "hrr_cookie" } do
-    if params[k] ~= nil then check_type(k, params[k], "boolean") end
+  if params.compat_ccs ~= nil then check_type("compat_ccs", params.compat_ccs, "boolean") end
+  local cookie = params.hrr_cookie
+  if cookie ~= nil then
+    local t = type(cookie)
+    if t ~= "boolean" and t ~= "string" and t ~= "function" then
+      bad("hrr_cookie: boolean, bytes or function(conn, ch) expected, got %s", t)
+    end
+    if t == "string" and (#cookie < 1 or #cookie > 65533) then
+      bad("hrr_cookie: 1..65533 bytes expected, got %d", #cookie)
+    end
+    if not server then bad("hrr_cookie: a server option") end
   end
-  if params.hrr_cookie ~= nil and not server then bad("hrr_cookie: a server option") end
+  local cookie_fn = type(cookie) == "function" and cookie or nil
+  local shapes = params.extensions ~= nil and validate_extensions(params.extensions, server) or nil
   if params.clock ~= nil then check_type("clock", params.clock, "function") end
   if params.rng ~= nil and type(params.rng) ~= "function" and not rng.is_rng(params.rng) then
     bad("rng: tls.rng.* generator or function(n, purpose) expected, got %s", type(params.rng))
@@ -209,7 +298,7 @@ local function build(params)
   -- sni (server): {name = ctx} or function(conn, name) -> ctx | nil[, "alert"]; with a
   -- function alpn, both become client_hello handlers ahead of the script's own.
   local hooks = params.hooks or {}
-  if params.sni ~= nil or alpn_fn then
+  if params.sni ~= nil or alpn_fn or cookie_fn then
     if not server then bad("sni: for servers only") end
     if params.sni ~= nil and type(params.sni) ~= "table" and type(params.sni) ~= "function" then
       bad("sni: table name -> context, or function(conn, name) expected")
@@ -219,6 +308,14 @@ local function build(params)
     for k, v in pairs(hooks) do copy[k] = v end
     copy.client_hello = function(conn, ch, ev)
       local ext = require "moontls.ext"
+      if cookie_fn then
+        -- hrr_cookie = function: this connection's cookie, should it get a HelloRetryRequest
+        local v = cookie_fn(conn, ch)
+        if v ~= nil and (type(v) ~= "string" or #v < 1 or #v > 65533) then
+          error("hrr_cookie function: 1..65533 bytes or nil expected", 0)
+        end
+        if conn:_set_hrr_cookie(v) ~= 0 then error("hrr_cookie function: cannot set the cookie now", 0) end
+      end
       if alpn_fn then
         local offered = {}
         local a = ext.find(ch, "application_layer_protocol_negotiation") or ext.find(ch, "alpn")
@@ -311,7 +408,21 @@ local function build(params)
   end
   if verify then ctx:_set_verify(verify == "peer") end
   if params.compat_ccs ~= nil then ctx:_set_compat(params.compat_ccs) end
-  if params.hrr_cookie ~= nil then ctx:_set_hrr_cookie(params.hrr_cookie) end
+  if type(cookie) == "boolean" then ctx:_set_hrr_cookie(cookie) end
+  if type(cookie) == "string" then
+    ok, msg, name = ctx:_set_hrr_cookie_value(cookie)
+    if not ok then return failed("hrr_cookie", ("%d bytes"):format(#cookie), msg, name) end
+  end
+  for _, sh in ipairs(shapes or {}) do
+    if sh.order then
+      ok, msg, name = ctx:_set_extension_order(sh.kind, sh.order)
+      if not ok then return failed("extensions", "order", msg, name) end
+    end
+    for _, e in ipairs(sh.add) do
+      ok, msg, name = ctx:_add_extension(sh.kind, e.code, e.data)
+      if not ok then return failed("extensions", "add", msg, name) end
+    end
+  end
   if qs then
     ok, msg, name = quirks.configure(ctx, qs, server)
     if not ok then return nil, msg, name end

@@ -47,7 +47,7 @@ typedef struct server13 {
     const mt_cred *cred;
     uint16_t scheme;
     int sni_used;
-    uint8_t cookie[32];
+    mt_buf cookie; /* the cookie of our HelloRetryRequest, which ClientHello2 must echo */
     int cookie_sent;
     int ccs_sent;
     int ch_seen;
@@ -59,6 +59,7 @@ static void server13_free(void *p)
     server13 *hs = p;
     if (hs == NULL) return;
     mt_buf_free(&hs->peer_share);
+    mt_buf_free(&hs->cookie);
     mt_kx_free(&hs->kx);
     mt_wipe(hs, sizeof *hs);
     free(hs);
@@ -377,7 +378,7 @@ static int on_client_hello(mt_conn *c, mt_slice msg, int second)
         /* RFC 8446 4.2.2: the client echoes the cookie of the HelloRetryRequest. */
         mt_hs_id ck = mt_t13_ext(m, MT_EXT_COOKIE);
         mt_slice cookie = ck == MT_HS_NONE ? (mt_slice){NULL, 0} : mt_t13_b(m, ck, "cookie");
-        if (cookie.len != sizeof hs->cookie || !mt_ct_eq(cookie.p, hs->cookie, sizeof hs->cookie))
+        if (cookie.len != hs->cookie.len || !mt_ct_eq(cookie.p, hs->cookie.data, cookie.len))
             rc = mt_eng_fail(c, MT_ERR_ILLEGAL_PARAM, "second ClientHello: cookie not echoed");
     }
     if (rc == 0) rc = choose_suite(c, m);
@@ -453,10 +454,10 @@ static int write_hello(mt_conn *c, mt_buf *b, const uint8_t *random, int hrr)
     MT_TRY(mt_wr_u16(b, hs->group));
     if (!hrr) MT_TRY(mt_wr_vec16(b, hs->kx.pub, hs->kx.pub_len));
     MT_TRY(mt_wr_close(b, &m));
-    if (hrr && c->cfg->hrr_cookie) {
+    if (hrr && hs->cookie_sent) {
         MT_TRY(mt_wr_u16(b, MT_EXT_COOKIE));
         MT_TRY(mt_wr_open(b, 2, &m));
-        MT_TRY(mt_wr_vec16(b, hs->cookie, sizeof hs->cookie));
+        MT_TRY(mt_wr_vec16(b, hs->cookie.data, hs->cookie.len));
         MT_TRY(mt_wr_close(b, &m));
     }
     return mt_wr_close(b, &exts);
@@ -475,8 +476,19 @@ static int send_compat_ccs(mt_conn *c)
 static int st_send_hrr(mt_conn *c, mt_slice msg)
 {
     server13 *hs = HS(c);
-    if (c->cfg->hrr_cookie) {
-        MT_TRY(mt_eng_random(c, "cookie", hs->cookie, sizeof hs->cookie));
+    /* The cookie: this connection's (a script's function), else the configuration's
+     * fixed bytes, else 32 random bytes when the cookie is on. */
+    hs->cookie_sent = 0;
+    if (c->hrr_cookie_set) {
+        MT_TRY(mt_buf_set(&hs->cookie, c->hrr_cookie.data, c->hrr_cookie.len));
+        hs->cookie_sent = c->hrr_cookie.len > 0;
+    } else if (c->cfg->hrr_cookie_value.len) {
+        MT_TRY(mt_buf_set(&hs->cookie, c->cfg->hrr_cookie_value.data, c->cfg->hrr_cookie_value.len));
+        hs->cookie_sent = 1;
+    } else if (c->cfg->hrr_cookie) {
+        uint8_t r[32];
+        MT_TRY(mt_eng_random(c, "cookie", r, sizeof r));
+        MT_TRY(mt_buf_set(&hs->cookie, r, sizeof r));
         hs->cookie_sent = 1;
     }
     /* RFC 8446 4.4.1: ClientHello1 becomes message_hash before the HRR is hashed (once:

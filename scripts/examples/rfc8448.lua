@@ -14,12 +14,13 @@
 -- key (a PEM built from the published components), and the RSA-PSS salt pinned too
 -- (purpose "pss_salt", recovered from the RFC's signature), so the engine itself signs
 -- the RFC's CertificateVerify. A trace peer plays the RFC's client records.
--- What the engine produces by itself and what hooks reproduce (the engine differs from the
--- RFC's implementation there, not in anything the RFC requires):
---   ServerHello          engine; a hook moves key_share before supported_versions (our
---                        engine writes supported_versions first)
---   EncryptedExtensions  hook: the RFC's bytes (supported_groups, record_size_limit and an
---                        empty server_name; our engine writes only what it negotiated)
+-- What the engine produces by itself, shaped by context keys (no hooks), and what a hook
+-- or an injection supplies:
+--   ServerHello          engine; extensions = {server_hello = {order = ...}} puts key_share
+--                        before supported_versions (the engine's own order is the reverse)
+--   EncryptedExtensions  engine (the empty server_name acknowledging SNI) plus
+--                        extensions.encrypted_extensions.add = the RFC server's
+--                        supported_groups and record_size_limit, in the RFC's order
 --   NewSessionTicket     injected after the handshake (the engine sends no tickets yet)
 --   Certificate, CertificateVerify, Finished, all secrets, all record protection,
 --   application data and close_notify: engine
@@ -31,14 +32,10 @@
 -- ClientHello (x25519 share) with a HelloRetryRequest by its own decision; pinned server
 -- random and secp256r1 key, the RFC's RSA key and PSS salt as in section 3.
 --   HelloRetryRequest    engine (fixed HRR random, suite, selected_group, supported_versions);
---                        the hook moves key_share first and adds the RFC's cookie
---                        extension. The engine's own cookie (hrr_cookie) is 32 random bytes
---                        and the RFC's is 114 bytes of its server's state, so hrr_cookie stays
---                        off: the engine then neither draws nor checks a cookie, and the
---                        RFC's second ClientHello echoes the RFC's. The transcript hashes
---                        the HRR as sent (the client Finished verifies over it).
---   ServerHello          engine; the hook moves key_share first
---   EncryptedExtensions  hook: the RFC's bytes (as in section 3)
+--                        hrr_cookie = the RFC's 114 cookie bytes (sent, and checked in the
+--                        RFC's second ClientHello) and the RFC's extension order
+--   ServerHello          engine, extension order as in section 3
+--   EncryptedExtensions  as in section 3
 --   Certificate, CertificateVerify, Finished, all secrets, record protection and
 --   close_notify: engine
 --
@@ -206,27 +203,40 @@ local function server_rng(V, how, draws)
   end
 end
 
--- The hooks both server runs use: the RFC's extension order in ServerHello (and, with
--- hrr, the HelloRetryRequest plus its cookie), the RFC's EncryptedExtensions, the RFC's
--- signature when how == "sign_hook", and every secret into st.got. st.by_hook lists what
--- a hook made; st.sign_calls counts signatures.
-local function server_hooks(V, how, st, hrr)
+-- The engine knobs both server runs use (context keys, no hooks): the RFC's extension
+-- order in ServerHello (and, with hrr, in the HelloRetryRequest), and the RFC's
+-- EncryptedExtensions: the RFC server's supported_groups and record_size_limit added to
+-- what the engine writes itself (the empty server_name that acknowledges SNI), in the
+-- RFC's order. With hrr, the RFC's cookie too (hrr_cookie = bytes: the engine sends them
+-- and checks that the second ClientHello echoes them).
+local function server_knobs(V, hrr)
+  local function types(exts)
+    local t = {}
+    for i, e in ipairs(exts) do t[i] = e.type end
+    return t
+  end
+  local ee = V.parsed.encrypted_extensions.extensions
+  local add = {}
+  for _, e in ipairs(ee) do
+    if e.name ~= "server_name" then add[#add + 1] = { type = e.type, data = hex(e.data) } end
+  end
+  local k = {
+    extensions = {
+      server_hello = { order = types(V.parsed.server_hello.extensions) },
+      encrypted_extensions = { order = types(ee), add = add },
+    },
+  }
+  if hrr then
+    k.extensions.hello_retry_request = { order = types(V.parsed.hello_retry_request.extensions) }
+    k.hrr_cookie = hex(V.parsed.hello_retry_request.cookie)
+  end
+  return k
+end
+
+-- The hooks both server runs use: the RFC's signature when how == "sign_hook", and every
+-- secret into st.got. st.by_hook lists what a hook made; st.sign_calls counts signatures.
+local function server_hooks(V, how, st)
   return {
-    message_out = function(conn, msg, ev)
-      if hrr and msg.type == "hello_retry_request" then
-        -- the engine's HRR (fixed random, suite, selected_group, supported_versions),
-        -- in the RFC's order, plus the RFC's cookie
-        tls.ext.move(msg, "key_share", 1)
-        tls.ext.insert(msg, { type = "cookie", cookie = hex(V.parsed.hello_retry_request.cookie) }, 2)
-        st.by_hook.hello_retry_request = "extension order, RFC cookie added"
-      elseif msg.type == "server_hello" then
-        -- same content, the RFC's order: key_share, then supported_versions
-        if tls.ext.move(msg, "key_share", 1) then st.by_hook.server_hello = "extension order" end
-      elseif msg.type == "encrypted_extensions" then
-        st.by_hook.encrypted_extensions = "RFC bytes"
-        return hex(V.messages.encrypted_extensions)
-      end
-    end,
     sign = function(conn, scheme, tbs)
       st.sign_calls = st.sign_calls + 1
       if how == "sign_hook" then
@@ -236,6 +246,12 @@ local function server_hooks(V, how, st, hrr)
     end,
     secret = function(conn, label, secret) st.got[label] = secret end,
   }
+end
+
+-- A context for the server runs: params plus the knobs.
+local function server_context(params, knobs)
+  for k, v in pairs(knobs) do params[k] = v end
+  return assert(tls.context(params))
 end
 
 -- A trace peer that did not play all its steps is a problem too.
@@ -252,15 +268,15 @@ function M.server(V, how)
   local R = records(V)
   local problems, st = {}, { got = {}, by_hook = {}, sign_calls = 0 }
   local got = st.got
-  local ctx = assert(tls.context{
+  local ctx = server_context({
     mode = "server", versions = { "1.3" }, compat_ccs = false,
     suites = { "TLS_AES_128_GCM_SHA256" }, groups = { "x25519" },
     certificate = M.pem("CERTIFICATE", hex(V.keys.server_certificate_der)),
     key = M.rsa_pem(V.keys.server_rsa),
     rng = server_rng(V, how),
     key_shares = { x25519 = { private = hex(V.keys.server_ephemeral_x25519.private) } },
-    hooks = server_hooks(V, how, st, false),
-  })
+    hooks = server_hooks(V, how, st),
+  }, server_knobs(V, false))
   local peer = tls.trace.peer{
     { send = R[1].record, name = "ClientHello" },
     { expect = R[2].record, compare = "exact", name = "ServerHello" },
@@ -363,17 +379,15 @@ function M.hrr_server(V, how)
   local R = records(V)
   local problems, draws, st = {}, {}, { got = {}, by_hook = {}, sign_calls = 0 }
   local got = st.got
-  local ctx = assert(tls.context{
+  local ctx = server_context({
     mode = "server", versions = { "1.3" }, compat_ccs = false,
     suites = { "TLS_AES_128_GCM_SHA256" }, groups = { "secp256r1" },
     certificate = M.pem("CERTIFICATE", hex(V.keys.server_certificate_der)),
     key = M.rsa_pem(V.keys.server_rsa),
-    -- No hrr_cookie: the engine's cookie is 32 random bytes and the RFC's is 114 bytes of
-    -- the RFC server's own state; the message_out hook adds the RFC's cookie.
     rng = server_rng(V, how, draws),
     key_shares = { secp256r1 = { private = hex(V.keys.server_ephemeral_secp256r1.private) } },
-    hooks = server_hooks(V, how, st, true),
-  })
+    hooks = server_hooks(V, how, st),
+  }, server_knobs(V, true)) -- hrr_cookie: the RFC's 114 bytes, sent and checked
   local peer = tls.trace.peer{
     { send = R[1].record, name = "ClientHello1" },
     { expect = R[2].record, compare = "exact", name = "HelloRetryRequest" },
