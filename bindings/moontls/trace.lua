@@ -9,6 +9,8 @@
 --   trace:flight(i)                   -> {wire = bytes, records = {...}, messages = {...}, events = {...}}
 --   trace:message(type[, n])          -> msg, event (the n-th message of that type)
 --   tls.trace.peer(steps | trace[, opts])   a transport that plays one side
+--   tls.trace.decrypt(trace | {client =, server =}, keylog)  -> decrypted trace
+--   trace:summary([opts])             -> lines: records and messages each way, for people
 --
 -- A trace is a list of events, in the order they happened:
 --   {dir = "out"|"in", layer = "wire"|"record"|"message", epoch = "initial"|"handshake"|
@@ -514,6 +516,12 @@ function M.load(path)
   local text = f:read("a")
   f:close()
   return M.parse(text, path)
+end
+
+-- tls.trace.decrypt(trace | {client = bytes, server = bytes}, keylog) -> trace | nil, err:
+-- TLS 1.3 records opened with an NSS key log (bindings/moontls/decrypt.lua).
+function M.decrypt(input, keylog)
+  return require("moontls.decrypt").decrypt(input, keylog)
 end
 
 -- ---------------------------------------------------------------------------------
