@@ -336,7 +336,7 @@ local function phase_of(side, item, state)
   if item.epoch == "handshake" then return 4 end
   for _, m in ipairs(item.messages or {}) do
     if m:byte(1) == 2 then
-      state.server_hello = m:sub(11, 42) ~= names.HRR_RANDOM
+      state.server_hello = m:sub(7, 38) ~= names.HRR_RANDOM
     end
   end
   return state.server_hello and 4 or 2
@@ -367,7 +367,7 @@ function M.decrypt(input, keylog)
   end
   -- The ServerHello (not a HelloRetryRequest): the suite and the version.
   for _, bytes in ipairs(plaintext_hellos(recs.server)) do
-    if bytes:byte(1) == 2 and bytes:sub(11, 42) ~= names.HRR_RANDOM then
+    if bytes:byte(1) == 2 and bytes:sub(7, 38) ~= names.HRR_RANDOM then
       local sh = msgmod.decode(bytes, { side = "server" })
       if sh then
         local code = type(sh.cipher_suite) == "number" and sh.cipher_suite or names.suites[sh.cipher_suite]

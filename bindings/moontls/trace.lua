@@ -197,7 +197,9 @@ function Trace:summary(opts)
     local epoch = ("%-11s"):format(tostring(e.epoch or ""))
     if e.layer == "record" then
       local ctn = names.content_types[e.content_type] or tostring(e.content_type)
-      local extra = e.error and ("  (" .. e.error .. ")") or ""
+      local extra = (e.generation or 0) > 0 and (" (keys after %d KeyUpdate%s)"):format(e.generation,
+        e.generation > 1 and "s" or "") or ""
+      if e.error then extra = extra .. "  (" .. e.error .. ")" end
       lines[#lines + 1] = ("%s %s record %s %d B%s"):format(a, epoch, ctn, #e.bytes, extra)
     elseif e.layer == "wire" and not has_records then
       lines[#lines + 1] = ("%s %s wire %d B"):format(a, epoch, #e.bytes)
@@ -342,7 +344,9 @@ local function value_text(v)
   return nil
 end
 
-local EVENT_KEYS = { "dir", "layer", "epoch", "flight", "seq", "content_type", "version", "padding", "side", "bytes" }
+local EVENT_KEYS = { "dir", "layer", "epoch", "flight", "seq", "content_type", "version", "padding", "side", "bytes",
+  -- decrypted traces (tls.trace.decrypt) add these
+  "outer_type", "record_seq", "generation", "error" }
 
 local function is_ident(k)
   return type(k) == "string" and k:match("^[%a_][%w_]*$") and not ({ ["and"] = 1, ["break"] = 1,
