@@ -85,9 +85,11 @@ function M.connect(host, port, opts)
 end
 
 -- M.wrap(sock[, opts]): a raw reader/writer over a connected LuaSocket TCP object.
+-- opts.timeout (default 5), opts.peer_side ("server" unless we play the server).
 function M.wrap(sock, opts)
   return setmetatable({
     sock = sock, rbuf = "", timeout = opts and opts.timeout or 5,
+    peer_side = opts and opts.peer_side or "server", -- who sent what we read (decode hints)
     hs_pending = "",   -- a handshake message cut across records (or flights)
     peer_ccs = false,  -- the peer sent ChangeCipherSpec
     tls13 = false,     -- a ServerHello chose TLS 1.3
@@ -213,7 +215,7 @@ local function add_messages(self, f, rec)
     local len = (buf:byte(pos + 1) << 16) | (buf:byte(pos + 2) << 8) | buf:byte(pos + 3)
     if #buf - pos + 1 < 4 + len then break end
     local bytes = buf:sub(pos, pos + 3 + len)
-    local m, err = msgmod.decode(bytes, { side = "server", version = self.version })
+    local m, err = msgmod.decode(bytes, { side = self.peer_side, version = self.version })
     if m and m.type == "server_hello" then
       -- later messages take the negotiated version's formats (1.2 Certificate, ...)
       self.version = 0x0303

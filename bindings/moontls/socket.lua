@@ -177,17 +177,17 @@ local LISTEN_OPTS = { timeout = true, backlog = true, record = true }
 -- their role: normally a server context, but a client context makes a listening client
 -- (the peer connects and then plays the server), which tests sometimes want.
 function M.listen(host, port, ctx, opts)
-  if type(host) ~= "string" then error("tls.listen: host string expected", 2) end
-  if math.type(port) ~= "integer" and type(port) ~= "string" then error("tls.listen: port expected", 2) end
+  if type(host) ~= "string" then error("tls.listen: host string expected", 3) end
+  if math.type(port) ~= "integer" and type(port) ~= "string" then error("tls.listen: port expected", 3) end
   if (type(ctx) ~= "userdata" and type(ctx) ~= "table") or type(ctx.wrap) ~= "function" then
-    error("tls.listen: context expected", 2)
+    error("tls.listen: context expected", 3)
   end
   opts = opts or {}
-  if type(opts) ~= "table" then error("tls.listen: options table expected", 2) end
+  if type(opts) ~= "table" then error("tls.listen: options table expected", 3) end
   for k in pairs(opts) do
-    if not LISTEN_OPTS[k] then error(("tls.listen: unknown option %q"):format(tostring(k)), 2) end
+    if not LISTEN_OPTS[k] then error(("tls.listen: unknown option %q"):format(tostring(k)), 3) end
   end
-  if opts.timeout ~= nil and type(opts.timeout) ~= "number" then error("tls.listen: timeout: number expected", 2) end
+  if opts.timeout ~= nil and type(opts.timeout) ~= "number" then error("tls.listen: timeout: number expected", 3) end
   local sock, err = socket.tcp()
   if not sock then return nil, err, "IO" end
   sock:setoption("reuseaddr", true)

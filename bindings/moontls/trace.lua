@@ -848,65 +848,40 @@ Wire.__index = Wire
 --                                     answer after each
 --   w:close()
 function M.wire(sock, trace)
-  return setmetatable({ sock = sock, trace = trace, rbuf = "" }, Wire)
+  -- the record splitter and message reassembly are tls.raw_connect's (moontls.raw)
+  local peer_side = trace and trace.role == "server" and "client" or "server"
+  local raw = require("moontls.raw").wrap(sock, { timeout = 5, peer_side = peer_side })
+  return setmetatable({ sock = sock, trace = trace, raw = raw, peer_side = peer_side }, Wire)
 end
 
 function Wire:write(bytes)
-  self.sock:settimeout(5)
-  local n, err = self.sock:send(bytes)
-  if not n then return nil, err end
+  local ok, err = self.raw:write(bytes)
+  if not ok then return nil, err end
   return true
 end
 
+-- The raw flight as a reply trace: one wire event, its records, and the plaintext
+-- handshake messages and alerts.
 function Wire:read_flight(opts)
   opts = opts or {}
-  local socket = require "socket"
-  local timeout, quiet = opts.timeout or 5, opts.quiet or 0.3
-  local deadline = socket.gettime() + timeout
   local reply = new_trace{ role = self.trace and self.trace.role, closed = false }
-  local got_any = false
-  for _ = 1, 100000 do
-    local now = socket.gettime()
-    if now >= deadline then break end
-    local wait = math.min(deadline - now, got_any and quiet or (deadline - now))
-    local r = socket.select({ self.sock }, nil, wait)
-    if #r == 0 then
-      if got_any then break end
-    else
-      self.sock:settimeout(0)
-      local data, err, partial = self.sock:receive(16384)
-      data = data or partial
-      if data and #data > 0 then
-        got_any = true
-        self.rbuf = self.rbuf .. data
-        reply.events[#reply.events + 1] = { dir = "in", layer = "wire", epoch = "initial", flight = 1,
-          seq = #reply.events + 1, bytes = data }
-      end
-      if err == "closed" then reply.closed = true; break end
+  local f = self.raw:read_flight{ timeout = opts.timeout or 5, quiet = opts.quiet or 0.3 }
+  if not f then return reply end
+  reply.closed = f.closed or f.reset or false
+  local function add(e)
+    e.dir, e.epoch, e.flight, e.seq = "in", "initial", 1, #reply.events + 1
+    reply.events[#reply.events + 1] = e
+  end
+  if #f.wire > 0 then add{ layer = "wire", bytes = f.wire } end
+  for _, r in ipairs(f.records) do
+    add{ layer = "record", content_type = r.content_type, version = r.version, bytes = r.fragment }
+  end
+  for _, m in ipairs(f.messages) do
+    if m.content_type == 22 or m.content_type == 21 then
+      add{ layer = "message", content_type = m.content_type, bytes = m.raw, side = self.peer_side,
+           msg = m.type ~= "undecoded" and m or nil }
     end
   end
-  -- split the records; plaintext handshake and alert records become messages too
-  local pos = 1
-  local buf = self.rbuf
-  local st = { pending = {}, app_data = false }
-  while #buf - pos + 1 >= 5 do
-    local ct = buf:byte(pos)
-    local len = (buf:byte(pos + 3) << 8) | buf:byte(pos + 4)
-    if #buf - pos + 1 < 5 + len then break end
-    local payload = buf:sub(pos + 5, pos + 4 + len)
-    local version = (buf:byte(pos + 1) << 8) | buf:byte(pos + 2)
-    reply.events[#reply.events + 1] = { dir = "in", layer = "record", epoch = "initial", flight = 1,
-      seq = #reply.events + 1, content_type = ct, version = version, bytes = payload }
-    if ct == 22 or ct == 21 then
-      cut_messages({ dir = "in", content_type = ct, payload = payload }, st, function(b)
-        reply.events[#reply.events + 1] = { dir = "in", layer = "message", epoch = "initial", flight = 1,
-          seq = #reply.events + 1, content_type = ct, bytes = b,
-          side = (self.trace and self.trace.role == "server") and "client" or "server" }
-      end)
-    end
-    pos = pos + 5 + len
-  end
-  self.rbuf = buf:sub(pos)
   return reply
 end
 
