@@ -355,8 +355,18 @@ int mt_conn_event_replace(mt_conn *c, const uint8_t *data, const size_t *lens, s
 /* message_out knobs: whether the transcript hashes the final bytes (default 1; 0 hashes
  * the engine's own encoding: a deliberate Finished mismatch), and whether the engine
  * adopts a single replacement as what it meant to send (default 0: the wire changes,
- * the negotiated state does not). Adoption is implemented for the client's ClientHello:
- * random, session id and the offer the server's answers are checked against. */
+ * the negotiated state does not). Adoption is implemented for
+ * - the client's ClientHello: random, session id and the offer the server's answers are
+ *   checked against;
+ * - the server's ServerHello: cipher suite (one with the transcript's hash), key share
+ *   (another group needs the client's share for it and a pinned private key whose public
+ *   key is the one sent), random; HelloRetryRequest: cipher suite, selected group (the
+ *   second ClientHello must share it), cookie (echo checked; none: not checked);
+ *   EncryptedExtensions: the ALPN protocol (or none).
+ * What the server cannot follow (TLS 1.2 in supported_versions, a group without the
+ * client's share, a key it does not hold, another message type) fails the connection
+ * with MT_ERR_BAD_PARAM and a where-string naming the field, before the message leaves
+ * (internal_error alert). */
 int mt_conn_event_set_flags(mt_conn *c, int hash_final, int adopt);
 /* record_out knobs: record version, TLS 1.3 padding length, outer content type. */
 int mt_conn_event_set_record(mt_conn *c, uint8_t type, uint16_t version, size_t padding);

@@ -414,7 +414,8 @@ end
 -- send now is injected. opts: mutate (tls.mut mutator or list, on the whole encoding),
 -- body (on the body, the header length follows), hash (false: the transcript hashes the
 -- engine's own encoding; for an injected message, false keeps it out of the transcript),
--- adopt (the engine takes the message as what it meant; ClientHello), name (the step).
+-- adopt (the engine takes the message as what it meant: the client's ClientHello; the
+-- server's ServerHello, HelloRetryRequest, EncryptedExtensions), name (the step).
 function Conn:send_message(m, fields, opts)
   if type(m) == "table" and opts == nil and fields ~= nil and (fields.name or fields.mutate or fields.body
       or fields.hash ~= nil or fields.adopt ~= nil) then

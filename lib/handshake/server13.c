@@ -18,6 +18,7 @@
 #include "handshake/tls13.h"
 #include "internal.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -48,6 +49,7 @@ typedef struct server13 {
     uint16_t scheme;
     int sni_used;
     mt_buf cookie; /* the cookie of our HelloRetryRequest, which ClientHello2 must echo */
+    mt_buf ch;     /* the last ClientHello as received: its shares, for adoption */
     int cookie_sent;
     int ccs_sent;
     int ch_seen;
@@ -60,6 +62,7 @@ static void server13_free(void *p)
     if (hs == NULL) return;
     mt_buf_free(&hs->peer_share);
     mt_buf_free(&hs->cookie);
+    mt_buf_free(&hs->ch);
     mt_kx_free(&hs->kx);
     mt_wipe(hs, sizeof *hs);
     free(hs);
@@ -401,6 +404,7 @@ static int on_client_hello(mt_conn *c, mt_slice msg, int second)
     c->sigalg = hs->scheme;
     MT_TRY(mt_transcript_set_hash(&c->tr, hs->suite->hash));
     MT_TRY(mt_transcript_add(&c->tr, msg.p, msg.len));
+    MT_TRY(mt_buf_set(&hs->ch, msg.p, msg.len));
     const mt_config *cfg = c->cfg;
     if (!second && cfg->force_hrr) {
         /* A script asked for HelloRetryRequest whatever the client offered. */
@@ -681,6 +685,214 @@ static int st_connected(mt_conn *c, mt_slice msg)
     return mt_tls13_peer_key_update(c, mt_tls13_suite(c->suite), (int)req);
 }
 
+/* ---------------------------------------------------------------------------------
+ * Adoption (SCRIPTING.md 6.5): a message_out hook rewrote one of our messages and set
+ * ev.adopt, so the engine takes the final bytes as what it meant to send and its state
+ * follows them. Whatever it cannot follow fails the connection here, naming the field,
+ * before the message leaves (internal_error: our fault, not the peer's).
+ * --------------------------------------------------------------------------------- */
+
+static int cannot_adopt(mt_conn *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int cannot_adopt(mt_conn *c, const char *fmt, ...)
+{
+    char what[160];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    return mt_eng_fail(c, MT_ERR_BAD_PARAM, "cannot adopt %s", what);
+}
+
+/* Checks common to ServerHello and HelloRetryRequest: TLS 1.3 selected, and a TLS 1.3
+ * suite this build implements whose hash is the one the transcript already runs (it
+ * was chosen with the ClientHello and holds it). Returns the suite or NULL (failed). */
+static const mt_suite13 *adopt_version_suite(mt_conn *c, const mt_hs_msg *m, const char *title)
+{
+    server13 *hs = HS(c);
+    mt_hs_id sv = mt_t13_ext(m, MT_EXT_SUPPORTED_VERSIONS);
+    unsigned v = sv == MT_HS_NONE ? 0 : (unsigned)mt_t13_u(m, sv, "selected_version");
+    if (v != MT_TLS13) {
+        cannot_adopt(c, "%s.supported_versions: %s (only TLS 1.3 is implemented)", title,
+                     v ? "not 0x0304" : "missing");
+        return NULL;
+    }
+    uint16_t id = (uint16_t)mt_t13_u(m, MT_HS_ROOT, "cipher_suite");
+    const mt_suite13 *s = mt_tls13_suite(id);
+    if (s == NULL) {
+        cannot_adopt(c, "%s.cipher_suite: 0x%04x is no TLS 1.3 suite this build implements", title,
+                     id);
+        return NULL;
+    }
+    if (s->hash != hs->suite->hash) {
+        cannot_adopt(c,
+                     "%s.cipher_suite: 0x%04x hashes with another function than 0x%04x, whose "
+                     "transcript hash is already running",
+                     title, id, hs->suite->id);
+        return NULL;
+    }
+    return s;
+}
+
+/* The client's share for `group` in the last ClientHello. */
+static int client_share(mt_conn *c, uint16_t group, mt_slice *ke, mt_hs_msg **holder)
+{
+    server13 *hs = HS(c);
+    mt_hs_ctx ctx = {.content_type = 22, .version = MT_TLS13, .side = MT_HS_SIDE_CLIENT};
+    *holder = NULL;
+    if (hs->ch.len == 0 || mt_hs_decode(&ctx, hs->ch.data, hs->ch.len, holder, NULL, 0) != 0)
+        return MT_ERR_NOT_FOUND;
+    mt_hs_id ks = mt_t13_ext(*holder, MT_EXT_KEY_SHARE);
+    mt_hs_id list = ks == MT_HS_NONE ? MT_HS_NONE : mt_hs_child(*holder, ks, "client_shares");
+    for (mt_hs_id e = list == MT_HS_NONE ? MT_HS_NONE : mt_hs_first(*holder, list);
+         e != MT_HS_NONE; e = mt_hs_next(*holder, e))
+        if (mt_t13_u(*holder, e, "group") == group) {
+            *ke = mt_t13_b(*holder, e, "key_exchange");
+            return 0;
+        }
+    return MT_ERR_NOT_FOUND;
+}
+
+static int adopt_server_hello(mt_conn *c, const mt_hs_msg *m)
+{
+    server13 *hs = HS(c);
+    const mt_suite13 *s = adopt_version_suite(c, m, "ServerHello");
+    if (s == NULL) return c->err;
+    mt_hs_id ks = mt_t13_ext(m, MT_EXT_KEY_SHARE);
+    if (ks == MT_HS_NONE)
+        return cannot_adopt(c, "ServerHello: no key_share (PSK-only key exchange is not implemented)");
+    uint16_t group = (uint16_t)mt_t13_u(m, ks, "group");
+    mt_slice ke = mt_t13_b(m, ks, "key_exchange");
+    int same = group == hs->group && ke.len == hs->kx.pub_len &&
+               memcmp(ke.p, hs->kx.pub, ke.len) == 0;
+    if (!same) {
+        /* Another share: the client must have sent one for the group, and we must hold
+         * the private key of what the message says is ours: our own, or the pinned one
+         * (key_shares = {group = {private = ...}}). */
+        mt_slice peer;
+        mt_hs_msg *ch = NULL;
+        if (!mt_kx_supported(group) || client_share(c, group, &peer, &ch) != 0) {
+            mt_hs_msg_free(ch);
+            return cannot_adopt(c, "ServerHello.key_share.group: 0x%04x: the client sent no share "
+                                   "for it",
+                                group);
+        }
+        mt_kx kx;
+        memset(&kx, 0, sizeof kx);
+        size_t plen = 0;
+        const uint8_t *pin = mt_tls13_pinned(c->cfg, group, &plen);
+        int rc = pin ? mt_kx_generate(&kx, group, &c->rng, pin, plen) : MT_ERR_NOT_FOUND;
+        if (rc == 0 && (kx.pub_len != ke.len || memcmp(kx.pub, ke.p, ke.len) != 0))
+            rc = MT_ERR_NOT_FOUND;
+        if (rc) {
+            mt_kx_free(&kx);
+            mt_hs_msg_free(ch);
+            return cannot_adopt(c, "ServerHello.key_share.key_exchange: we hold no private key for "
+                                   "it (pin one for group 0x%04x)",
+                                group);
+        }
+        uint8_t shared[MT_KX_MAX_SHARED];
+        size_t shared_len = 0;
+        rc = mt_kx_shared(&kx, peer.p, peer.len, shared, &shared_len);
+        if (rc == 0) rc = mt_buf_set(&hs->peer_share, peer.p, peer.len);
+        mt_hs_msg_free(ch);
+        if (rc) {
+            mt_kx_free(&kx);
+            mt_wipe(shared, sizeof shared);
+            /* RFC 8446 4.2.8.1-2: the client's share for that group is invalid. */
+            return mt_eng_fail(c, MT_ERR_ILLEGAL_PARAM,
+                               "ClientHello.key_share: invalid share for group 0x%04x", group);
+        }
+        mt_kx_free(&hs->kx);
+        hs->kx = kx;
+        memcpy(hs->shared, shared, shared_len);
+        hs->shared_len = shared_len;
+        mt_wipe(shared, sizeof shared);
+        hs->group = group;
+        c->group = group;
+    }
+    mt_slice r = mt_t13_b(m, MT_HS_ROOT, "random");
+    if (r.len == 32) memcpy(c->server_random, r.p, 32);
+    hs->suite = s;
+    c->suite = s->id;
+    return 0;
+}
+
+static int adopt_hello_retry(mt_conn *c, const mt_hs_msg *m)
+{
+    server13 *hs = HS(c);
+    const mt_suite13 *s = adopt_version_suite(c, m, "HelloRetryRequest");
+    if (s == NULL) return c->err;
+    mt_hs_id ks = mt_t13_ext(m, MT_EXT_KEY_SHARE);
+    if (ks == MT_HS_NONE)
+        return cannot_adopt(c, "HelloRetryRequest: no key_share (the engine retries for a group)");
+    uint16_t group = (uint16_t)mt_t13_u(m, ks, "selected_group");
+    if (!mt_kx_supported(group))
+        return cannot_adopt(c, "HelloRetryRequest.key_share.selected_group: 0x%04x is not "
+                               "implemented",
+                            group);
+    /* The second ClientHello must now bring a share for this group, and echo this cookie
+     * (RFC 8446 4.1.2); no cookie: none is checked. */
+    hs->group = group;
+    c->group = group;
+    mt_buf_reset(&hs->peer_share);
+    mt_hs_id ck = mt_t13_ext(m, MT_EXT_COOKIE);
+    mt_buf_reset(&hs->cookie);
+    hs->cookie_sent = ck != MT_HS_NONE;
+    if (ck != MT_HS_NONE) {
+        mt_slice cookie = mt_t13_b(m, ck, "cookie");
+        MT_TRY(mt_buf_set(&hs->cookie, cookie.p, cookie.len));
+    }
+    hs->suite = s;
+    c->suite = s->id;
+    return 0;
+}
+
+static int adopt_encrypted_extensions(mt_conn *c, const mt_hs_msg *m)
+{
+    /* ALPN is the one negotiated value EncryptedExtensions carries (RFC 7301 3.1: exactly
+     * one name); the others (server_name ack, supported_groups, ...) hold no state. */
+    mt_hs_id ext = mt_t13_ext(m, MT_EXT_ALPN);
+    if (ext == MT_HS_NONE) {
+        c->alpn[0] = 0;
+        return 0;
+    }
+    mt_hs_id list = mt_hs_child(m, ext, "protocol_name_list");
+    mt_hs_id first = list == MT_HS_NONE ? MT_HS_NONE : mt_hs_first(m, list);
+    mt_slice name = {NULL, 0};
+    if (first != MT_HS_NONE) mt_hs_get_bytes(m, first, &name);
+    if (mt_hs_count(m, list) != 1 || name.len == 0 || name.len >= sizeof c->alpn)
+        return cannot_adopt(c, "EncryptedExtensions.alpn: not exactly one protocol name");
+    snprintf(c->alpn, sizeof c->alpn, "%.*s", (int)name.len, (const char *)name.p);
+    return 0;
+}
+
+static int adopt(mt_conn *c, uint8_t ct, mt_slice msg)
+{
+    server13 *hs = HS(c);
+    if (hs == NULL || ct != MT_CT_HANDSHAKE || msg.len < 4)
+        return cannot_adopt(c, "this message: the server adopts its ServerHello, "
+                               "HelloRetryRequest and EncryptedExtensions");
+    mt_hs_ctx ctx = {.content_type = 22, .version = MT_TLS13, .side = MT_HS_SIDE_SERVER};
+    mt_hs_msg *m = NULL;
+    char where[MT_HS_WHERE_MAX];
+    if (mt_hs_decode(&ctx, msg.p, msg.len, &m, where, sizeof where) != 0)
+        return mt_eng_fail(c, MT_ERR_BAD_PARAM, "cannot adopt: %s", where);
+    int rc;
+    unsigned kind = mt_hs_msg_kind(m);
+    if (kind == MT_HS_HELLO_RETRY_REQUEST && c->state == S_WAIT_CH2)
+        rc = adopt_hello_retry(c, m);
+    else if (kind == MT_HS_SERVER_HELLO && c->state == S_SEND_EE)
+        rc = adopt_server_hello(c, m);
+    else if (kind == MT_HS_ENCRYPTED_EXTENSIONS)
+        rc = adopt_encrypted_extensions(c, m);
+    else
+        rc = cannot_adopt(c, "%s here: the server adopts its ServerHello, HelloRetryRequest "
+                             "and EncryptedExtensions",
+                          mt_hs_msg_name(m));
+    mt_hs_msg_free(m);
+    return rc;
+}
+
 static const uint8_t acc_ch[] = {MT_HS_CLIENT_HELLO, 255};
 static const uint8_t acc_fin[] = {MT_HS_FINISHED, 255};
 static const uint8_t acc_post[] = {MT_HS_KEY_UPDATE, 255};
@@ -705,6 +917,7 @@ int mt_server13_start(mt_conn *c)
     MT_ENSURE(hs != NULL, MT_ERR_NO_MEMORY);
     c->hs = hs;
     c->hs_free = server13_free;
+    c->adopt_fn = adopt;
     mt_eng_use_table(c, server13_table, S_WAIT_CH);
     return 0;
 }

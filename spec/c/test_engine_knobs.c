@@ -322,8 +322,385 @@ static void test_hrr_cookie_checked(void)
     mt_config_unref(scfg);
 }
 
+/* ---- server adoption ---- */
+
+/* An edit of one outgoing message of the server: `edit` changes the decoded message;
+ * the hook replaces the message and asks for adoption when `adopt` is set. */
+typedef struct edit_ctx {
+    uint8_t type; /* handshake type */
+    int hrr;      /* with type 2: the HelloRetryRequest (1) or the ServerHello (0) */
+    void (*edit)(mt_msg *m, struct edit_ctx *x);
+    int adopt;
+    int fired;
+    uint16_t u16;       /* a value for edit */
+    uint8_t bytes[160]; /* bytes for edit ... */
+    size_t len;         /* ... and their length */
+} edit_ctx;
+
+static mt_msg_id find_ext(mt_msg *m, unsigned type)
+{
+    for (mt_msg_id f = mt_msg_first(m, MT_MSG_ROOT); f != MT_MSG_NONE; f = mt_msg_next(m, f)) {
+        mt_msg_info fi;
+        mt_msg_node(m, f, &fi);
+        if (!fi.ext_list) continue;
+        for (mt_msg_id e = mt_msg_first(m, f); e != MT_MSG_NONE; e = mt_msg_next(m, e)) {
+            mt_msg_info ei;
+            mt_msg_node(m, e, &ei);
+            if (ei.value == type) return e;
+        }
+    }
+    return MT_MSG_NONE;
+}
+
+static mt_msg_id field(mt_msg *m, mt_msg_id parent, const char *name)
+{
+    for (mt_msg_id f = mt_msg_first(m, parent); f != MT_MSG_NONE; f = mt_msg_next(m, f)) {
+        mt_msg_info fi;
+        mt_msg_node(m, f, &fi);
+        if (fi.name && strcmp(fi.name, name) == 0) return f;
+    }
+    return MT_MSG_NONE;
+}
+
+static void edit_out(mt_conn *conn, const mt_event *ev, void *ud)
+{
+    edit_ctx *x = ud;
+    if (ev->kind != MT_HOOK_MESSAGE_OUT || ev->content_type != 22 || ev->msg_type != x->type) return;
+    mt_msg_ctx ctx = {.content_type = 22, .version = 0x0304, .side = 1};
+    mt_msg *m = NULL;
+    if (mt_msg_decode(&ctx, ev->data, ev->len, &m, NULL, 0) != 0) return;
+    if (x->type == 2 && (mt_msg_kind(m) == MT_MSG_HELLO_RETRY_REQUEST) != x->hrr) {
+        mt_msg_free(m);
+        return;
+    }
+    x->edit(m, x);
+    const uint8_t *p;
+    size_t n;
+    if (mt_msg_encode(m, &p, &n) == 0) {
+        mt_conn_event_replace(conn, p, &n, 1);
+        mt_conn_event_set_flags(conn, 1, x->adopt);
+        x->fired++;
+    }
+    mt_msg_free(m);
+}
+
+static void set_suite(mt_msg *m, edit_ctx *x)
+{
+    mt_msg_set_int(m, field(m, MT_MSG_ROOT, "cipher_suite"), x->u16);
+}
+
+/* key_share body of a ServerHello: group, then the key behind a u16 length */
+static void set_server_share(mt_msg *m, edit_ctx *x)
+{
+    uint8_t body[200];
+    body[0] = (uint8_t)(x->u16 >> 8);
+    body[1] = (uint8_t)x->u16;
+    body[2] = (uint8_t)(x->len >> 8);
+    body[3] = (uint8_t)x->len;
+    memcpy(body + 4, x->bytes, x->len);
+    mt_msg_set_bytes(m, find_ext(m, 51), body, 4 + x->len);
+}
+
+static void set_selected_group(mt_msg *m, edit_ctx *x)
+{
+    uint8_t body[2] = {(uint8_t)(x->u16 >> 8), (uint8_t)x->u16};
+    mt_msg_set_bytes(m, find_ext(m, 51), body, 2);
+}
+
+static void set_cookie(mt_msg *m, edit_ctx *x)
+{
+    uint8_t body[200];
+    body[0] = (uint8_t)(x->len >> 8);
+    body[1] = (uint8_t)x->len;
+    memcpy(body + 2, x->bytes, x->len);
+    mt_msg_set_bytes(m, find_ext(m, 44), body, 2 + x->len);
+}
+
+static void set_alpn(mt_msg *m, edit_ctx *x)
+{
+    uint8_t body[64];
+    body[0] = 0;
+    body[1] = (uint8_t)(x->len + 1);
+    body[2] = (uint8_t)x->len;
+    memcpy(body + 3, x->bytes, x->len);
+    mt_msg_set_bytes(m, find_ext(m, 16), body, 3 + x->len);
+}
+
+static void set_version(mt_msg *m, edit_ctx *x)
+{
+    uint8_t body[2] = {(uint8_t)(x->u16 >> 8), (uint8_t)x->u16};
+    mt_msg_set_bytes(m, find_ext(m, 43), body, 2);
+}
+
+static int done_both(mt_conn *c, mt_conn *s)
+{
+    return (mt_conn_want(c) & MT_WANT_DONE) && (mt_conn_want(s) & MT_WANT_DONE);
+}
+
+static void test_adopt_server_hello_suite(void)
+{
+    mt_config *ccfg = client(), *scfg = server();
+    mt_config_set_hooks(scfg, MT_HOOK_BIT(MT_HOOK_MESSAGE_OUT));
+    /* ChaCha20 instead of the AES-128 we chose (same hash): the wire alone leaves the
+     * two sides with different keys, and each fails to open the other's records. */
+    edit_ctx wire = {.type = 2, .edit = set_suite, .u16 = 0x1303};
+    mt_conn *c = mt_conn_new(ccfg), *s = mt_conn_new(scfg);
+    pump(c, s, NULL, NULL, edit_out, &wire);
+    CHECK_EQ(wire.fired, 1);
+    CHECK_EQ(mt_conn_error(c, NULL), MT_ERR_BAD_MAC);
+    mt_conn_free(c);
+    mt_conn_free(s);
+    /* Adopted: the server's keys follow the suite on the wire; both finish on it. */
+    edit_ctx adopt = {.type = 2, .edit = set_suite, .u16 = 0x1303, .adopt = 1};
+    c = mt_conn_new(ccfg);
+    s = mt_conn_new(scfg);
+    pump(c, s, NULL, NULL, edit_out, &adopt);
+    CHECK_EQ(adopt.fired, 1);
+    CHECK(done_both(c, s));
+    mt_info ci, si;
+    mt_conn_info(c, &ci);
+    mt_conn_info(s, &si);
+    CHECK_EQ(ci.suite, 0x1303);
+    CHECK_EQ(si.suite, 0x1303);
+    mt_conn_free(c);
+    mt_conn_free(s);
+    /* Another hash (AES-256/SHA-384): the transcript already runs SHA-256: refused by
+     * name, nothing of the ServerHello leaves, the client gets internal_error. */
+    edit_ctx other = {.type = 2, .edit = set_suite, .u16 = 0x1302, .adopt = 1};
+    c = mt_conn_new(ccfg);
+    s = mt_conn_new(scfg);
+    pump(c, s, NULL, NULL, edit_out, &other);
+    const char *where = NULL;
+    CHECK_EQ(mt_conn_error(s, &where), MT_ERR_BAD_PARAM);
+    CHECK(where && strstr(where, "cannot adopt ServerHello.cipher_suite: 0x1302") != NULL);
+    CHECK_EQ(mt_conn_error(c, NULL), MT_ERR_RECV(MT_ALERT_INTERNAL_ERROR));
+    mt_conn_free(c);
+    mt_conn_free(s);
+    /* TLS 1.2 in supported_versions cannot be followed */
+    edit_ctx v12 = {.type = 2, .edit = set_version, .u16 = 0x0303, .adopt = 1};
+    c = mt_conn_new(ccfg);
+    s = mt_conn_new(scfg);
+    pump(c, s, NULL, NULL, edit_out, &v12);
+    CHECK_EQ(mt_conn_error(s, &where), MT_ERR_BAD_PARAM);
+    CHECK(where && strstr(where, "ServerHello.supported_versions") != NULL);
+    CHECK_EQ(mt_conn_error(c, NULL), MT_ERR_RECV(MT_ALERT_INTERNAL_ERROR));
+    mt_conn_free(c);
+    mt_conn_free(s);
+    mt_config_unref(ccfg);
+    mt_config_unref(scfg);
+}
+
+/* A fixed secp256r1 private key (any scalar below the order) for the server. */
+static const uint8_t p256_priv[32] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
+                                      17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32};
+
+static void test_adopt_server_hello_group(void)
+{
+    mt_config *ccfg = client(), *scfg = server();
+    /* the client shares x25519 and secp256r1; the server prefers x25519 */
+    uint16_t shares[] = {0x001d, 0x0017};
+    mt_config_set_key_shares(ccfg, shares, 2);
+    CHECK_EQ(mt_config_pin_key_share(scfg, 0x0017, p256_priv, sizeof p256_priv), 0);
+    /* Learn the pinned key's public key: a server that takes only secp256r1. */
+    mt_config *p256 = server();
+    uint16_t only[] = {0x0017};
+    mt_config_set_groups(p256, only, 1);
+    mt_config_pin_key_share(p256, 0x0017, p256_priv, sizeof p256_priv);
+    mt_config_set_hooks(ccfg, MT_HOOK_BIT(MT_HOOK_MESSAGE_IN));
+    seen_ctx sh = {.dir = 1, .type = 2};
+    mt_conn *c = mt_conn_new(ccfg), *s = mt_conn_new(p256);
+    pump(c, s, record_exts, &sh, NULL, NULL);
+    CHECK(done_both(c, s));
+    mt_conn_free(c);
+    mt_conn_free(s);
+    mt_config_set_hooks(ccfg, 0);
+    /* the key_exchange in that ServerHello: after random etc., find 0x0017 0x0041 0x04 */
+    const uint8_t *pub = NULL;
+    for (size_t i = 0; i + 4 + 65 <= sh.raw_len; i++)
+        if (sh.raw[i] == 0 && sh.raw[i + 1] == 0x17 && sh.raw[i + 2] == 0 && sh.raw[i + 3] == 65 &&
+            sh.raw[i + 4] == 4)
+            pub = sh.raw + i + 4;
+    CHECK(pub != NULL);
+    if (pub == NULL) goto out;
+
+    mt_config_set_hooks(scfg, MT_HOOK_BIT(MT_HOOK_MESSAGE_OUT));
+    /* Adopted: the server switches to secp256r1 with the client's share for it. */
+    edit_ctx e = {.type = 2, .edit = set_server_share, .u16 = 0x0017, .adopt = 1, .len = 65};
+    memcpy(e.bytes, pub, 65);
+    c = mt_conn_new(ccfg);
+    s = mt_conn_new(scfg);
+    pump(c, s, NULL, NULL, edit_out, &e);
+    CHECK_EQ(e.fired, 1);
+    CHECK(done_both(c, s));
+    mt_info ci, si;
+    mt_conn_info(c, &ci);
+    mt_conn_info(s, &si);
+    CHECK_EQ(ci.group, 0x0017);
+    CHECK_EQ(si.group, 0x0017);
+    mt_conn_free(c);
+    mt_conn_free(s);
+    /* The same share on the wire only: the client derives from secp256r1, the server
+     * from x25519; the client cannot open the server's flight. */
+    edit_ctx w = e;
+    w.adopt = 0;
+    w.fired = 0;
+    c = mt_conn_new(ccfg);
+    s = mt_conn_new(scfg);
+    pump(c, s, NULL, NULL, edit_out, &w);
+    CHECK_EQ(mt_conn_error(c, NULL), MT_ERR_BAD_MAC);
+    mt_conn_free(c);
+    mt_conn_free(s);
+    /* A group the client sent no share for: refused, naming the field. */
+    edit_ctx g = e;
+    g.u16 = 0x0018;
+    g.fired = 0;
+    c = mt_conn_new(ccfg);
+    s = mt_conn_new(scfg);
+    pump(c, s, NULL, NULL, edit_out, &g);
+    const char *where = NULL;
+    CHECK_EQ(mt_conn_error(s, &where), MT_ERR_BAD_PARAM);
+    CHECK(where && strstr(where, "ServerHello.key_share.group: 0x0018") != NULL);
+    CHECK_EQ(mt_conn_error(c, NULL), MT_ERR_RECV(MT_ALERT_INTERNAL_ERROR));
+    mt_conn_free(c);
+    mt_conn_free(s);
+    /* A key we do not hold (one byte changed): refused. */
+    edit_ctx k = e;
+    k.bytes[40] ^= 1;
+    k.fired = 0;
+    c = mt_conn_new(ccfg);
+    s = mt_conn_new(scfg);
+    pump(c, s, NULL, NULL, edit_out, &k);
+    CHECK_EQ(mt_conn_error(s, &where), MT_ERR_BAD_PARAM);
+    CHECK(where && strstr(where, "ServerHello.key_share.key_exchange") != NULL);
+    mt_conn_free(c);
+    mt_conn_free(s);
+out:
+    mt_config_unref(p256);
+    mt_config_unref(ccfg);
+    mt_config_unref(scfg);
+}
+
+static void test_adopt_hello_retry(void)
+{
+    mt_config *ccfg = client(), *scfg = server();
+    uint16_t groups[] = {0x001d, 0x0018, 0x0019};
+    mt_config_set_groups(ccfg, groups, 3);
+    mt_config_force_hrr(scfg, 0x0018, 0);
+    mt_config_set_hooks(scfg, MT_HOOK_BIT(MT_HOOK_MESSAGE_OUT));
+    /* Ask for secp521r1 instead of secp384r1: adopted, the server waits for a P-521
+     * share and both finish on it. */
+    edit_ctx a = {.type = 2, .hrr = 1, .edit = set_selected_group, .u16 = 0x0019, .adopt = 1};
+    mt_conn *c = mt_conn_new(ccfg), *s = mt_conn_new(scfg);
+    pump(c, s, NULL, NULL, edit_out, &a);
+    CHECK_EQ(a.fired, 1);
+    CHECK(done_both(c, s));
+    mt_info ci, si;
+    mt_conn_info(c, &ci);
+    mt_conn_info(s, &si);
+    CHECK_EQ(ci.group, 0x0019);
+    CHECK_EQ(si.group, 0x0019);
+    mt_conn_free(c);
+    mt_conn_free(s);
+    /* Wire only: the server still wants secp384r1 and refuses the P-521 share. */
+    edit_ctx w = a;
+    w.adopt = 0;
+    w.fired = 0;
+    c = mt_conn_new(ccfg);
+    s = mt_conn_new(scfg);
+    pump(c, s, NULL, NULL, edit_out, &w);
+    CHECK_EQ(mt_conn_error(s, NULL), MT_ERR_ILLEGAL_PARAM);
+    CHECK_EQ(mt_conn_error(c, NULL), MT_ERR_RECV(MT_ALERT_ILLEGAL_PARAMETER));
+    mt_conn_free(c);
+    mt_conn_free(s);
+    /* A group this build does not implement (ffdhe8192): refused by name. */
+    edit_ctx u = a;
+    u.u16 = 0x0104;
+    u.fired = 0;
+    c = mt_conn_new(ccfg);
+    s = mt_conn_new(scfg);
+    pump(c, s, NULL, NULL, edit_out, &u);
+    const char *where = NULL;
+    CHECK_EQ(mt_conn_error(s, &where), MT_ERR_BAD_PARAM);
+    CHECK(where && strstr(where, "HelloRetryRequest.key_share.selected_group: 0x0104") != NULL);
+    mt_conn_free(c);
+    mt_conn_free(s);
+    /* The cookie: another value adopted is the one checked in the second ClientHello. */
+    mt_config_set_hrr_cookie_value(scfg, (const uint8_t *)"ours", 4);
+    edit_ctx k = {.type = 2, .hrr = 1, .edit = set_cookie, .adopt = 1, .len = 6};
+    memcpy(k.bytes, "theirs", 6);
+    c = mt_conn_new(ccfg);
+    s = mt_conn_new(scfg);
+    pump(c, s, NULL, NULL, edit_out, &k);
+    CHECK_EQ(k.fired, 1);
+    CHECK(done_both(c, s));
+    mt_conn_free(c);
+    mt_conn_free(s);
+    edit_ctx kw = k;
+    kw.adopt = 0;
+    kw.fired = 0;
+    c = mt_conn_new(ccfg);
+    s = mt_conn_new(scfg);
+    pump(c, s, NULL, NULL, edit_out, &kw);
+    CHECK_EQ(mt_conn_error(s, &where), MT_ERR_ILLEGAL_PARAM);
+    CHECK(where && strstr(where, "cookie") != NULL);
+    mt_conn_free(c);
+    mt_conn_free(s);
+    mt_config_unref(ccfg);
+    mt_config_unref(scfg);
+}
+
+static void test_adopt_encrypted_extensions(void)
+{
+    mt_config *ccfg = client(), *scfg = server();
+    const char *protos[] = {"h2", "http/1.1"};
+    mt_config_set_alpn(ccfg, protos, 2);
+    mt_config_set_alpn(scfg, protos, 2);
+    mt_config_set_hooks(scfg, MT_HOOK_BIT(MT_HOOK_MESSAGE_OUT));
+    edit_ctx a = {.type = 8, .edit = set_alpn, .adopt = 1, .len = 8};
+    memcpy(a.bytes, "http/1.1", 8);
+    mt_conn *c = mt_conn_new(ccfg), *s = mt_conn_new(scfg);
+    pump(c, s, NULL, NULL, edit_out, &a);
+    CHECK_EQ(a.fired, 1);
+    CHECK(done_both(c, s));
+    mt_info ci, si;
+    mt_conn_info(c, &ci);
+    mt_conn_info(s, &si);
+    CHECK(ci.alpn && strcmp(ci.alpn, "http/1.1") == 0);
+    CHECK(si.alpn && strcmp(si.alpn, "http/1.1") == 0); /* followed the wire */
+    mt_conn_free(c);
+    mt_conn_free(s);
+    edit_ctx w = a;
+    w.adopt = 0;
+    c = mt_conn_new(ccfg);
+    s = mt_conn_new(scfg);
+    pump(c, s, NULL, NULL, edit_out, &w);
+    CHECK(done_both(c, s));
+    mt_conn_info(c, &ci);
+    mt_conn_info(s, &si);
+    CHECK(ci.alpn && strcmp(ci.alpn, "http/1.1") == 0);
+    CHECK(si.alpn && strcmp(si.alpn, "h2") == 0); /* the decision stayed ours */
+    mt_conn_free(c);
+    mt_conn_free(s);
+    /* Another message the server cannot adopt: refused by name. */
+    edit_ctx cert = {.type = 11, .edit = set_alpn, .adopt = 1, .len = 2};
+    c = mt_conn_new(ccfg);
+    s = mt_conn_new(scfg);
+    pump(c, s, NULL, NULL, edit_out, &cert);
+    const char *where = NULL;
+    CHECK_EQ(mt_conn_error(s, &where), MT_ERR_BAD_PARAM);
+    CHECK(where && strstr(where, "cannot adopt") != NULL);
+    mt_conn_free(c);
+    mt_conn_free(s);
+    mt_config_unref(ccfg);
+    mt_config_unref(scfg);
+}
+
 int main(void)
 {
+    RUN(test_adopt_server_hello_suite);
+    RUN(test_adopt_server_hello_group);
+    RUN(test_adopt_hello_retry);
+    RUN(test_adopt_encrypted_extensions);
     RUN(test_server_hello_order);
     RUN(test_encrypted_extensions);
     RUN(test_client_hello_order);
