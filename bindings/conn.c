@@ -269,6 +269,26 @@ static int l_info(lua_State *L)
     return 1;
 }
 
+/* conn:_set_session(bytes) -> true | nil, msg, NAME (client, before the handshake). */
+static int l_set_session(lua_State *L)
+{
+    mtl_conn *b = check_conn(L, 1);
+    size_t n;
+    const char *s = luaL_checklstring(L, 2, &n);
+    return mtl_push_rc(L, mt_conn_set_session(b->c, (const uint8_t *)s, n));
+}
+
+/* conn:_session() -> the newest session's bytes, or nil. */
+static int l_session(lua_State *L)
+{
+    mtl_conn *b = check_conn(L, 1);
+    const uint8_t *p;
+    size_t n;
+    if (mt_conn_session(b->c, &p, &n) != 0) return 0;
+    lua_pushlstring(L, (const char *)p, n);
+    return 1;
+}
+
 static int l_client_random(lua_State *L)
 {
     mtl_conn *b = check_conn(L, 1);
@@ -440,6 +460,8 @@ static const luaL_Reg methods[] = {
     {"_fail", l_fail},
     {"_info", l_info},
     {"_client_random", l_client_random},
+    {"_set_session", l_set_session},
+    {"_session", l_session},
     {"_event", l_event},
     {"_event_replace", l_event_replace},
     {"_event_flags", l_event_flags},

@@ -215,6 +215,45 @@ static int l_set_hooks(lua_State *L)
     return 0;
 }
 
+/* ---- resumption and PSK ---- */
+
+static int l_set_tickets(lua_State *L)
+{
+    mtl_ctx *x = check_ctx(L, 1);
+    lua_Integer n = luaL_checkinteger(L, 2), life = luaL_checkinteger(L, 3);
+    if (n < 0 || n > 255 || life < 1 || life > 604800) return mtl_push_rc(L, MT_ERR_BAD_PARAM);
+    return mtl_push_rc(L, mt_config_set_tickets(x->cfg, (unsigned)n, (uint32_t)life));
+}
+
+static int l_set_ticket_key(lua_State *L)
+{
+    mtl_ctx *x = check_ctx(L, 1);
+    size_t n;
+    const char *k = luaL_checklstring(L, 2, &n);
+    return mtl_push_rc(L, mt_config_set_ticket_key(x->cfg, (const uint8_t *)k, n));
+}
+
+static int l_set_psk_ke(lua_State *L)
+{
+    mtl_ctx *x = check_ctx(L, 1);
+    /* true: also psk_ke; "only": psk_ke alone (client) */
+    int only = lua_type(L, 2) == LUA_TSTRING;
+    mt_config_set_psk_ke(x->cfg, only ? 2 : lua_toboolean(L, 2));
+    return 0;
+}
+
+/* ctx:_set_psk(identity, key, hash) with hash 1 (SHA-256) or 2 (SHA-384). */
+static int l_set_psk(lua_State *L)
+{
+    mtl_ctx *x = check_ctx(L, 1);
+    size_t il, kl;
+    const char *id = luaL_checklstring(L, 2, &il);
+    const char *key = luaL_checklstring(L, 3, &kl);
+    int hash = (int)luaL_checkinteger(L, 4);
+    return mtl_push_rc(L, mt_config_set_psk(x->cfg, (const uint8_t *)id, il, (const uint8_t *)key,
+                                            kl, hash));
+}
+
 /* ---- rng and clock: the two synchronous callbacks (see binding.h) ---- */
 
 /* Record a callback failure in the connection's state table (field cb_error), for the
@@ -336,6 +375,10 @@ static const luaL_Reg methods[] = {
     {"_add_extension", l_add_extension},
     {"_set_hooks", l_set_hooks},
     {"_use_rng", l_use_rng},
+    {"_set_tickets", l_set_tickets},
+    {"_set_ticket_key", l_set_ticket_key},
+    {"_set_psk_ke", l_set_psk_ke},
+    {"_set_psk", l_set_psk},
     {"_use_clock", l_use_clock},
     {NULL, NULL},
 };

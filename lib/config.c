@@ -4,6 +4,7 @@
  */
 #include "cred.h"
 #include "engine.h"
+#include "handshake/ticket.h"
 #include "internal.h"
 
 #include <stdlib.h>
@@ -63,6 +64,9 @@ mt_config *mt_config_new(int role)
     cfg->compat = 1;
     cfg->rng = mt_rng_system();
     cfg->clock = system_clock;
+    /* RFC 8446 4.6.1 leaves the count to the server; OpenSSL sends 2 by default. */
+    cfg->tickets = role == MT_ROLE_SERVER ? 2 : 0;
+    cfg->ticket_lifetime = 7200;
     return cfg;
 }
 
@@ -82,7 +86,9 @@ void mt_config_unref(mt_config *cfg)
     for (size_t i = 0; i < MT_ARRAY_LEN(cfg->shapes); i++)
         mt_buf_free(&cfg->shapes[i].extra);
     free(cfg->server_name);
-    mt_wipe(cfg, sizeof *cfg);
+    mt_buf_free(&cfg->ext_psk_identity);
+    mt_buf_free(&cfg->ext_psk_key);
+    mt_wipe(cfg, sizeof *cfg); /* the ticket key among it */
     free(cfg);
 }
 
@@ -291,4 +297,45 @@ void mt_config_clear_extensions(mt_config *cfg, unsigned kind)
 void mt_config_set_hooks(mt_config *cfg, uint32_t mask)
 {
     cfg->hooks = mask;
+}
+
+int mt_config_set_tickets(mt_config *cfg, unsigned count, uint32_t lifetime)
+{
+    /* RFC 8446 4.6.1: at most seven days. */
+    MT_ENSURE(count <= 255 && lifetime >= 1 && lifetime <= MT_TICKET_MAX_LIFETIME,
+              MT_ERR_BAD_PARAM);
+    cfg->tickets = count;
+    cfg->ticket_lifetime = lifetime;
+    return 0;
+}
+
+int mt_config_set_ticket_key(mt_config *cfg, const uint8_t *key, size_t len)
+{
+    MT_ENSURE(key != NULL && len == sizeof cfg->ticket_key, MT_ERR_BAD_PARAM);
+    memcpy(cfg->ticket_key, key, len);
+    cfg->ticket_key_set = 1;
+    return 0;
+}
+
+void mt_config_set_psk_ke(mt_config *cfg, int allow_psk_ke)
+{
+    cfg->psk_ke = allow_psk_ke == 2 ? 2 : allow_psk_ke ? 1 : 0;
+}
+
+int mt_config_set_psk(mt_config *cfg, const uint8_t *identity, size_t identity_len,
+                      const uint8_t *key, size_t key_len, int hash)
+{
+    if (identity == NULL) {
+        mt_buf_free(&cfg->ext_psk_identity);
+        mt_buf_free(&cfg->ext_psk_key);
+        cfg->ext_psk_hash = 0;
+        return 0;
+    }
+    MT_ENSURE(identity_len >= 1 && identity_len <= 0xffff, MT_ERR_BAD_PARAM);
+    MT_ENSURE(key != NULL && key_len >= 1 && key_len <= 64, MT_ERR_BAD_PARAM);
+    MT_ENSURE(hash == MT_PSK_SHA256 || hash == MT_PSK_SHA384, MT_ERR_BAD_PARAM);
+    MT_TRY(mt_buf_set(&cfg->ext_psk_identity, identity, identity_len));
+    MT_TRY(mt_buf_set(&cfg->ext_psk_key, key, key_len));
+    cfg->ext_psk_hash = hash == MT_PSK_SHA256 ? MT_HASH_SHA256 : MT_HASH_SHA384;
+    return 0;
 }

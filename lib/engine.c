@@ -1100,6 +1100,8 @@ void mt_conn_free(mt_conn *c)
     mt_buf_free(&c->coalesce);
     mt_buf_free(&c->rec_scratch);
     mt_buf_free(&c->out);
+    mt_buf_free(&c->session_offer);
+    mt_buf_free(&c->session_new);
     mt_buf_free(&c->ev_data);
     mt_buf_free(&c->ev_repl);
     mt_buf_free(&c->cur_msg);
@@ -1182,5 +1184,6 @@ void mt_conn_info(const mt_conn *c, mt_info *info)
     info->alpn = c->alpn[0] ? c->alpn : NULL;
     info->sni = c->sni[0] ? c->sni : NULL;
     info->hrr = c->hrr;
+    info->resumed = c->resumed;
     info->handshake_done = c->handshake_done;
 }

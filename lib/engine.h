@@ -89,6 +89,16 @@ struct mt_config {
     mt_clock_cb clock;
     void *clock_ud;
     uint32_t hooks;
+    /* PSK and resumption (handshake/ticket.c) */
+    uint32_t tickets;         /* server: NewSessionTickets after the handshake */
+    uint32_t ticket_lifetime; /* server: seconds */
+    uint8_t ticket_key[32];   /* server: seals tickets; drawn at the first ticket if unset */
+    int ticket_key_set;
+    int psk_ke;                 /* client: offer psk_ke too; server: accept psk_ke */
+    mt_buf ext_psk_identity;    /* external PSK (RFC 8446 2.2): identity, key, hash */
+    mt_buf ext_psk_key;
+    int ext_psk_hash;           /* mt_hash_id; 0: none configured */
+    uint32_t max_early_data;    /* server: accept 0-RTT up to this (0: reject) */
 };
 
 /* One state of a state machine table. */
@@ -216,6 +226,12 @@ struct mt_conn {
     /* message_out adoption: the state machine re-reads a replaced message as its own
      * (client13 sets it for ClientHello). NULL: adoption unsupported, a no-op. */
     int (*adopt_fn)(mt_conn *c, uint8_t ct, mt_slice msg);
+
+    /* PSK and resumption (handshake/ticket.c) */
+    mt_buf session_offer; /* client: the exported session to offer (mt_conn_set_session) */
+    mt_buf session_new;   /* client: the newest session from a NewSessionTicket, exported */
+    int resumed;          /* the handshake used a PSK */
+    uint32_t tickets_sent;
 
     /* protocol-specific data of the running state machine (client13.c, server13.c) */
     void *hs;

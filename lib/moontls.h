@@ -225,6 +225,29 @@ void mt_config_clear_extensions(mt_config *cfg, unsigned kind);
 /* Hook interest for every connection made from cfg: a mask of MT_HOOK_BIT(h). */
 void mt_config_set_hooks(mt_config *cfg, uint32_t mask);
 
+/* ---- resumption and PSK (RFC 8446 2.2, 4.2.11, 4.6.1) ---- */
+
+/* Server: send `count` NewSessionTickets after each handshake (default 2; 0 = none),
+ * each valid for `lifetime` seconds (1..604800, default 7200). */
+int mt_config_set_tickets(mt_config *cfg, unsigned count, uint32_t lifetime);
+/* Server: the 32-byte key tickets are sealed with (AES-256-GCM), so several configurations
+ * or processes accept each other's tickets. Default: 32 bytes drawn from the rng
+ * ("ticket_key") when the first ticket is issued. Copied; wiped with the config. */
+int mt_config_set_ticket_key(mt_config *cfg, const uint8_t *key, size_t len);
+/* PSK key exchange modes (RFC 8446 4.2.9): psk_dhe_ke by default; with allow_psk_ke = 1
+ * a client also offers psk_ke (no (EC)DHE, no forward secrecy) and a server accepts it
+ * when the client offers nothing else; 2: a client offers psk_ke only (a server treats
+ * 2 as 1). Default 0. */
+void mt_config_set_psk_ke(mt_config *cfg, int allow_psk_ke);
+/* An external PSK (RFC 8446 2.2; binder label "ext binder") on either side: identity
+ * (1..65535 bytes), key (1..64 bytes) and the hash it is used with (MT_PSK_SHA256 or
+ * MT_PSK_SHA384). A client offers it on every connection; a server accepts it. A server
+ * with a PSK needs no certificate for connections that use it. Copied; wiped. NULL
+ * identity clears. */
+enum { MT_PSK_SHA256 = 1, MT_PSK_SHA384 = 2 };
+int mt_config_set_psk(mt_config *cfg, const uint8_t *identity, size_t identity_len,
+                      const uint8_t *key, size_t key_len, int hash);
+
 /* A connection over cfg (a reference is taken). NULL on no memory. */
 mt_conn *mt_conn_new(mt_config *cfg);
 void mt_conn_free(mt_conn *c); /* wipes every secret; NULL allowed */
@@ -409,6 +432,16 @@ int mt_conn_set_hrr_cookie(mt_conn *c, const uint8_t *p, size_t len);
 /* The largest content we put in one record from now on, 1..16384 (default 16384): a
  * script's max_fragment, in every epoch (protected records included). */
 int mt_conn_set_max_fragment(mt_conn *c, size_t n);
+
+/* Client: offer this session (bytes from mt_conn_session) in the ClientHello; call it
+ * before the first mt_conn_run. It is offered only when its server name matches the
+ * configured one, its suite is enabled and it has not expired by the config clock.
+ * Copied. MT_ERR_DECODE / MT_ERR_UNSUPPORTED for bytes that are no session,
+ * MT_ERR_BAD_STATE after the handshake started or on a server. */
+int mt_conn_set_session(mt_conn *c, const uint8_t *session, size_t len);
+/* Client: the newest session a NewSessionTicket gave (exported bytes, a secret: the PSK
+ * is in them); *p valid until the next call on c. MT_ERR_NOT_FOUND when none came. */
+int mt_conn_session(const mt_conn *c, const uint8_t **p, size_t *len);
 
 /* ======================================================================================
  * Additions for the Lua binding (lib/api_extra.c; bindings/ owner). Small accessors the

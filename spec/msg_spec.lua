@@ -575,7 +575,7 @@ describe("message hooks with tables", function()
     local types = {}
     for i, m in ipairs(ins) do types[i] = m.type end
     assert.same({ "server_hello", "encrypted_extensions", "certificate", "certificate_verify",
-                  "finished" }, types)
+                  "finished", "new_session_ticket", "new_session_ticket" }, types)
     assert.equal("change_cipher_spec", out[2].type)
     assert.equal(1, out[2].ccs_type)
     assert.truthy(#ins[3].certificate_list >= 1)

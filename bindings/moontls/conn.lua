@@ -527,6 +527,19 @@ function Conn:write(data)
   return true
 end
 
+-- conn:session() -> the newest session a NewSessionTicket gave (client), or nil.
+function Conn:session()
+  local bytes = self:_session()
+  return bytes and require("moontls.session").new(bytes) or nil
+end
+
+-- conn:set_session(session | bytes) -> true | nil, err, NAME: offer it in the ClientHello
+-- (client, before the handshake starts). It is offered only if it still fits: same
+-- server name, an enabled suite with its hash, not expired by the context's clock.
+function Conn:set_session(s)
+  return self:_set_session(require("moontls.session").bytes(s, "conn:set_session"))
+end
+
 function Conn:info()
   local i = self:_info()
   return {

@@ -41,6 +41,8 @@ local KEYS = {
   verify = true, server_name = true, alpn = true, compat_ccs = true, hrr_cookie = true,
   rng = true, clock = true, keylog = true, hooks = true, quirks = true, sni = true,
   extensions = true,
+  tickets = true, ticket_lifetime = true, ticket_key = true, session = true, psk = true,
+  psk_ke = true,
 }
 
 -- extensions = {...}: the messages whose extensions can be shaped, with the kind the
@@ -242,6 +244,45 @@ local function build(params)
     end
   end
   if params.cafile ~= nil then check_type("cafile", params.cafile, "string") end
+  -- resumption and PSK (RFC 8446 2.2, 4.6.1)
+  for _, k in ipairs{ "tickets", "ticket_lifetime", "ticket_key" } do
+    if params[k] ~= nil and not server then bad("%s: a server option", k) end
+  end
+  for _, k in ipairs{ "tickets", "ticket_lifetime" } do
+    if params[k] ~= nil and math.type(params[k]) ~= "integer" then bad("%s: integer expected", k) end
+  end
+  if params.tickets ~= nil and (params.tickets < 0 or params.tickets > 255) then
+    bad("tickets: 0..255 expected, got %d", params.tickets)
+  end
+  if params.ticket_lifetime ~= nil and (params.ticket_lifetime < 1 or params.ticket_lifetime > 604800) then
+    bad("ticket_lifetime: 1..604800 seconds expected (RFC 8446 4.6.1), got %d", params.ticket_lifetime)
+  end
+  if params.ticket_key ~= nil then
+    check_type("ticket_key", params.ticket_key, "string")
+    if #params.ticket_key ~= 32 then bad("ticket_key: 32 bytes expected, got %d", #params.ticket_key) end
+  end
+  if params.session ~= nil then
+    if server then bad("session: a client option") end
+    require("moontls.session").bytes(params.session, "tls.context: session")
+  end
+  if params.psk_ke ~= nil and type(params.psk_ke) ~= "boolean" and params.psk_ke ~= "only" then
+    bad("psk_ke: boolean or \"only\" (client) expected, got %s", tostring(params.psk_ke))
+  end
+  if params.psk_ke == "only" and server then bad("psk_ke: \"only\" is for clients") end
+  local psk_hash
+  if params.psk ~= nil then
+    check_type("psk", params.psk, "table")
+    for k in pairs(params.psk) do
+      if k ~= "identity" and k ~= "key" and k ~= "hash" then bad("psk: unknown key %q", tostring(k)) end
+    end
+    local p = params.psk
+    if type(p.identity) ~= "string" or #p.identity < 1 or #p.identity > 65535 then
+      bad("psk.identity: 1..65535 byte string expected")
+    end
+    if type(p.key) ~= "string" or #p.key < 1 or #p.key > 64 then bad("psk.key: 1..64 byte string expected") end
+    psk_hash = ({ sha256 = 1, sha384 = 2 })[p.hash or "sha256"]
+    if not psk_hash then bad("psk.hash: \"sha256\" or \"sha384\" expected, got %s", tostring(p.hash)) end
+  end
 
   local versions, suites, groups, sigalgs, alpn
   if params.versions ~= nil then
@@ -423,6 +464,19 @@ local function build(params)
       if not ok then return failed("extensions", "add", msg, name) end
     end
   end
+  if params.tickets ~= nil or params.ticket_lifetime ~= nil then
+    ok, msg, name = ctx:_set_tickets(params.tickets or 2, params.ticket_lifetime or 7200)
+    if not ok then return failed("tickets", params.tickets, msg, name) end
+  end
+  if params.ticket_key ~= nil then
+    ok, msg, name = ctx:_set_ticket_key(params.ticket_key)
+    if not ok then return failed("ticket_key", "", msg, name) end
+  end
+  if params.psk_ke ~= nil then ctx:_set_psk_ke(params.psk_ke) end
+  if params.psk ~= nil then
+    ok, msg, name = ctx:_set_psk(params.psk.identity, params.psk.key, psk_hash)
+    if not ok then return failed("psk", "", msg, name) end
+  end
   if qs then
     ok, msg, name = quirks.configure(ctx, qs, server)
     if not ok then return nil, msg, name end
@@ -467,6 +521,12 @@ function Context:mode() return self:_role() end
 -- ctx:connection() -> a sans-I/O connection (feed / run / output / want).
 function Context:connection()
   local conn = require("moontls.conn").new(self)
+  local session = self:_params().params.session
+  if session ~= nil then
+    -- a session that does not decode was refused when the context was made
+    local ok, msg = conn:set_session(session)
+    if not ok then error("ctx:connection: session: " .. tostring(msg), 2) end
+  end
   local qs = self:_params().quirks
   if qs and next(qs) then quirks.attach(conn, qs) end
   return conn

@@ -26,6 +26,8 @@ M.alerts = setmetatable({}, {
 })
 
 M.context = context.new
+-- Sessions for resumption (SCRIPTING.md 6.3): tls.session(bytes); conn:session().
+M.session = require("moontls.session").new
 M.pair = conn.pair
 M.pump = conn.pump
 -- Declarative quirks (SCRIPTING.md 6.6): tls.quirks.names, tls.quirks.check; conn:quirk.

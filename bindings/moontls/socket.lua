@@ -108,7 +108,7 @@ local function for_host(ctx, host)
 end
 
 -- tls.connect(host, port, ctx[, opts]) -> conn | nil, err. opts: timeout (seconds, also
--- the connection's), handshake (true: handshake now), record (true: keep a transcript,
+-- the connection's), session (a session or its bytes to resume), handshake (true: handshake now), record (true: keep a transcript,
 -- conn:transcript()), replay (a trace) with replay_mode:
 --   "messages" (default) / "verbatim": a live connection re-sending the recorded
 --     messages (tls.trace.replay);
@@ -116,7 +116,8 @@ end
 --     flights byte for byte: r:replay{flights = n} -> reply traces, r:read_flight(),
 --     r:write(bytes), r:close().
 local REPLAY_MODES = { wire = true, messages = true, verbatim = true }
-local CONNECT_OPTS = { timeout = true, handshake = true, record = true, replay = true, replay_mode = true }
+local CONNECT_OPTS = { timeout = true, handshake = true, record = true, replay = true, replay_mode = true,
+                       session = true }
 
 function M.connect(host, port, ctx, opts)
   if type(host) ~= "string" then error("tls.connect: host string expected", 2) end
@@ -146,6 +147,14 @@ function M.connect(host, port, ctx, opts)
   if trace and opts.replay_mode == "wire" then return trace.wire(sock, opts.replay) end
   local conn = for_host(ctx, host):wrap(sock)
   if opts.timeout then conn:settimeout(opts.timeout) end
+  if opts.session ~= nil then
+    -- resumption (SCRIPTING.md 6.3): offer this session in the ClientHello
+    local sok, serr, sname = conn:set_session(opts.session)
+    if not sok then
+      conn:close("silent")
+      return nil, serr, sname
+    end
+  end
   if opts.record then require("moontls.trace").record(conn) end
   if trace then trace.replay(conn, opts.replay, opts.replay_mode or "messages") end
   if opts.handshake then

@@ -15,6 +15,7 @@
 #include "crypto/kdf.h"
 #include "handshake/codec_schema.h"
 #include "handshake/kx.h"
+#include "handshake/ticket.h"
 #include "handshake/tls13.h"
 #include "internal.h"
 #include "x509/verify.h"
@@ -25,6 +26,7 @@
 
 enum {
     S_CLIENT_HELLO,
+    S_SEND_BINDERS,
     S_WAIT_SH,
     S_CLIENT_HELLO_2,
     S_WAIT_SH_2,
@@ -40,6 +42,20 @@ enum {
     S_CONNECTED,
 };
 
+/* One PSK we offer: an external one (RFC 8446 2.2) or a session's ticket (4.6.1). */
+typedef struct psk_offer {
+    int external;
+    mt_hash_id hash;
+    uint16_t suite; /* resumption: the session's suite; 0 for an external PSK */
+    uint8_t psk[64];
+    size_t psk_len;
+    mt_buf identity;
+    uint32_t obfuscated_age;
+    uint32_t max_early_data;
+} psk_offer;
+
+#define MAX_OFFERS 2
+
 typedef struct client13 {
     uint8_t session_id[32];
     size_t session_id_len;
@@ -53,6 +69,14 @@ typedef struct client13 {
     int cert_requested;
     mt_buf cr_context;
     mt_x509_list chain;
+    psk_offer offers[MAX_OFFERS];
+    size_t n_offers;  /* PSKs in the ClientHello being built or sent */
+    int psk_selected; /* the server's selected_identity, -1: none */
+    mt_buf pending;   /* a ClientHello body waiting for its binders (S_SEND_BINDERS) */
+    size_t binders_at; /* where its binders list starts */
+    int after_binders; /* the state after S_SEND_BINDERS */
+    size_t exts_len_at, psk_len_at; /* where the extensions' and pre_shared_key's lengths are */
+    int random_drawn;
 } client13;
 
 static void client13_free(void *p)
@@ -65,6 +89,9 @@ static void client13_free(void *p)
     mt_buf_free(&hs->cookie);
     mt_buf_free(&hs->cr_context);
     mt_x509_list_free(&hs->chain);
+    for (size_t i = 0; i < MAX_OFFERS; i++)
+        mt_buf_free(&hs->offers[i].identity);
+    mt_buf_free(&hs->pending);
     mt_wipe(hs, sizeof *hs);
     free(hs);
 }
@@ -130,6 +157,7 @@ static int build_client_hello(mt_conn *c, mt_buf *b)
         MT_TRY(mt_wr_u16(b, cfg->suites[i]));
     MT_TRY(mt_wr_close(b, &m));
     MT_TRY(mt_wr_vec8(b, "\0", 1)); /* legacy_compression_methods = { null } */
+    hs->exts_len_at = b->len;
     MT_TRY(mt_wr_open(b, 2, &exts));
 
     if (cfg->server_name && !is_ip_literal(cfg->server_name)) {
@@ -184,14 +212,186 @@ static int build_client_hello(mt_conn *c, mt_buf *b)
         MT_TRY(mt_wr_vec16(b, hs->cookie.data, hs->cookie.len));
         MT_TRY(mt_wr_close(b, &m));
     }
+    if (hs->n_offers) {
+        /* RFC 8446 4.2.9: a client offering a PSK MUST send psk_key_exchange_modes. We
+         * always want (EC)DHE with it; psk_ke (no forward secrecy) only when asked. */
+        MT_TRY(ext_open(hs, b, MT_EXT_PSK_KEY_EXCHANGE_MODES, &m));
+        MT_TRY(mt_wr_open(b, 1, &m2));
+        if (cfg->psk_ke != 2) MT_TRY(mt_wr_u8(b, 1)); /* psk_dhe_ke */
+        if (cfg->psk_ke) MT_TRY(mt_wr_u8(b, 0));         /* psk_ke */
+        MT_TRY(mt_wr_close(b, &m2));
+        MT_TRY(mt_wr_close(b, &m));
+        /* RFC 8446 4.2.11: pre_shared_key MUST be the last extension. Binders are
+         * placeholders here: they cover everything before them (S_SEND_BINDERS). */
+        MT_TRY(mt_wr_u16(b, MT_EXT_PRE_SHARED_KEY));
+        hs->psk_len_at = b->len;
+        MT_TRY(mt_wr_open(b, 2, &m));
+        MT_TRY(mt_wr_open(b, 2, &m2));
+        for (size_t i = 0; i < hs->n_offers; i++) {
+            MT_TRY(mt_wr_vec16(b, hs->offers[i].identity.data, hs->offers[i].identity.len));
+            MT_TRY(mt_wr_u32(b, hs->offers[i].obfuscated_age));
+        }
+        MT_TRY(mt_wr_close(b, &m2));
+        hs->binders_at = b->len;
+        MT_TRY(mt_wr_open(b, 2, &m2));
+        for (size_t i = 0; i < hs->n_offers; i++) {
+            uint8_t zeros[MT_HASH_MAX_LEN] = {0};
+            MT_TRY(mt_wr_vec8(b, zeros, mt_hash_len(hs->offers[i].hash)));
+        }
+        MT_TRY(mt_wr_close(b, &m2));
+        MT_TRY(mt_wr_close(b, &m));
+    }
     return mt_wr_close(b, &exts);
+}
+
+/* The PSKs to offer: the configured external PSK, then the session the caller gave, if
+ * it fits this configuration. After a HelloRetryRequest only those whose hash is the
+ * chosen suite's (RFC 8446 4.1.4: "SHOULD NOT offer any pre-shared keys associated with
+ * a hash other than that of the selected cipher suite"). */
+static int collect_offers(mt_conn *c)
+{
+    client13 *hs = HS(c);
+    const mt_config *cfg = c->cfg;
+    for (size_t i = 0; i < MAX_OFFERS; i++)
+        mt_buf_free(&hs->offers[i].identity);
+    mt_wipe(hs->offers, sizeof hs->offers);
+    hs->n_offers = 0;
+    mt_hash_id need = hs->suite ? hs->suite->hash : 0;
+    if (cfg->ext_psk_hash && (!need || (int)need == cfg->ext_psk_hash)) {
+        psk_offer *o = &hs->offers[hs->n_offers];
+        o->external = 1;
+        o->hash = (mt_hash_id)cfg->ext_psk_hash;
+        memcpy(o->psk, cfg->ext_psk_key.data, cfg->ext_psk_key.len);
+        o->psk_len = cfg->ext_psk_key.len;
+        MT_TRY(mt_buf_set(&o->identity, cfg->ext_psk_identity.data, cfg->ext_psk_identity.len));
+        hs->n_offers++;
+    }
+    if (c->session_offer.len == 0) return 0;
+    mt_session sess;
+    if (mt_session_decode(&sess, c->session_offer.data, c->session_offer.len) != 0) return 0;
+    const mt_suite13 *st = mt_tls13_suite(sess.suite);
+    int64_t now = mt_eng_now(c);
+    int64_t age = now - sess.time;
+    int usable = st != NULL && st->hash == (need ? need : st->hash) && age >= 0 &&
+                 age < (int64_t)sess.lifetime && sess.psk_len == mt_hash_len(st->hash) &&
+                 /* RFC 8446 4.6.1: a client MUST NOT cache a ticket longer than 7 days. */
+                 age <= (int64_t)MT_TICKET_MAX_LIFETIME &&
+                 /* RFC 8446 4.6.1/4.2.11: resume only with the same server name. */
+                 strcmp(sess.sni, cfg->server_name ? cfg->server_name : "") == 0;
+    int offered_suite = 0;
+    for (size_t i = 0; st && i < cfg->n_suites; i++)
+        if (mt_tls13_suite(cfg->suites[i]) && mt_tls13_suite(cfg->suites[i])->hash == st->hash)
+            offered_suite = 1;
+    int rc = 0;
+    if (usable && offered_suite && hs->n_offers < MAX_OFFERS) {
+        psk_offer *o = &hs->offers[hs->n_offers];
+        o->hash = st->hash;
+        o->suite = sess.suite;
+        memcpy(o->psk, sess.psk, sess.psk_len);
+        o->psk_len = sess.psk_len;
+        o->max_early_data = sess.max_early_data;
+        /* RFC 8446 4.2.11.1: the age in milliseconds plus ticket_age_add, mod 2^32. */
+        o->obfuscated_age = (uint32_t)((uint64_t)age * 1000u) + sess.age_add;
+        rc = mt_buf_set(&o->identity, sess.ticket.data, sess.ticket.len);
+        if (rc == 0) hs->n_offers++;
+    }
+    mt_session_free(&sess);
+    return rc;
+}
+
+/* Add delta to the u16 length at `at` (a script's binder changed size). */
+static int patch_u16(mt_buf *b, size_t at, long delta)
+{
+    MT_ENSURE(at + 2 <= b->len, MT_ERR_BAD_STATE);
+    long v = ((long)b->data[at] << 8 | b->data[at + 1]) + delta;
+    MT_ENSURE(v >= 0 && v <= 0xffff, MT_ERR_LIMIT);
+    b->data[at] = (uint8_t)(v >> 8);
+    b->data[at + 1] = (uint8_t)v;
+    return 0;
+}
+
+static int patch_lengths(mt_buf *b, size_t exts_at, size_t psk_at, long delta)
+{
+    MT_TRY(patch_u16(b, exts_at, delta));
+    return patch_u16(b, psk_at, delta);
+}
+
+/* Build a ClientHello; with PSKs it waits in hs->pending for S_SEND_BINDERS. */
+static int send_client_hello(mt_conn *c);
+
+static int hello_or_binders(mt_conn *c, int next)
+{
+    client13 *hs = HS(c);
+    MT_TRY(collect_offers(c));
+    if (hs->n_offers == 0) {
+        MT_TRY(send_client_hello(c));
+        mt_eng_goto(c, next);
+        return 0;
+    }
+    mt_buf_reset(&hs->pending);
+    MT_TRY(build_client_hello(c, &hs->pending));
+    hs->after_binders = next;
+    mt_eng_goto(c, S_SEND_BINDERS);
+    return 0;
+}
+
+/* RFC 8446 4.2.11.2: each binder is an HMAC over the ClientHello up to the binders list
+ * (the transcript before it included, after an HRR). The psk_binder hook may replace each
+ * one (its own send state, so the hook's pause does not rebuild the hello). */
+static int st_send_binders(mt_conn *c, mt_slice msg)
+{
+    client13 *hs = HS(c);
+    mt_buf trunc = {0}, binders = {0};
+    uint8_t bnd[MT_HASH_MAX_LEN];
+    int rc = mt_wr_u8(&trunc, MT_HS_CLIENT_HELLO);
+    if (rc == 0) rc = mt_wr_u24(&trunc, (uint32_t)hs->pending.len);
+    if (rc == 0) rc = mt_wr_bytes(&trunc, hs->pending.data, hs->binders_at);
+    mt_wr_mark m;
+    if (rc == 0) rc = mt_wr_open(&binders, 2, &m);
+    for (size_t i = 0; i < hs->n_offers && rc == 0; i++) {
+        const psk_offer *o = &hs->offers[i];
+        rc = mt_tls13_binder(c, o->hash, o->external, o->psk, o->psk_len, trunc.data, trunc.len,
+                             bnd);
+        const uint8_t *answer = NULL;
+        size_t alen = 0;
+        if (rc == 0)
+            rc = mt_eng_ask(c, MT_HOOK_PSK_BINDER, (uint16_t)i, bnd, mt_hash_len(o->hash), &answer,
+                            &alen);
+        if (rc == 0) rc = mt_wr_vec8(&binders, answer ? answer : bnd,
+                                     answer ? alen : mt_hash_len(o->hash));
+    }
+    mt_wipe(bnd, sizeof bnd);
+    if (rc == 0) rc = mt_wr_close(&binders, &m);
+    if (rc == 0) {
+        /* A script's binder of another length changes the lengths around it. */
+        size_t old = hs->pending.len - hs->binders_at;
+        if (binders.len != old) {
+            mt_buf fixed = {0};
+            rc = mt_buf_set(&fixed, hs->pending.data, hs->binders_at);
+            if (rc == 0) rc = mt_buf_append(&fixed, binders.data, binders.len);
+            if (rc == 0) rc = patch_lengths(&fixed, hs->exts_len_at, hs->psk_len_at,
+                                             (long)binders.len - (long)old);
+            if (rc == 0) rc = mt_buf_set(&hs->pending, fixed.data, fixed.len);
+            mt_buf_free(&fixed);
+        } else {
+            memcpy(hs->pending.data + hs->binders_at, binders.data, binders.len);
+        }
+    }
+    mt_buf_free(&trunc);
+    mt_buf_free(&binders);
+    MT_TRY(rc);
+    MT_TRY(send_client_hello(c));
+    mt_eng_goto(c, hs->after_binders);
+    return 0;
 }
 
 static int send_client_hello(mt_conn *c)
 {
     client13 *hs = HS(c);
     mt_buf body = {0}, msg = {0};
-    int rc = build_client_hello(c, &body);
+    int rc = hs->n_offers ? mt_buf_set(&body, hs->pending.data, hs->pending.len)
+                          : build_client_hello(c, &body);
+    mt_buf_free(&hs->pending);
     if (rc == 0) rc = mt_eng_send_hs(c, MT_HS_CLIENT_HELLO, body.data, body.len);
     /* Keep it decoded: the server's answers are validated against what we offered. */
     if (rc == 0) rc = mt_wr_u8(&msg, MT_HS_CLIENT_HELLO);
@@ -245,17 +445,18 @@ static int st_client_hello(mt_conn *c, mt_slice msg)
     } else if (cfg->n_groups) {
         MT_TRY(add_share(c, cfg->groups[0]));
     }
-    MT_TRY(mt_eng_random(c, "client_random", c->client_random, 32));
-    if (cfg->compat) {
-        /* RFC 8446 D.4: a non-empty legacy_session_id in compatibility mode. */
-        hs->session_id_len = 32;
-        MT_TRY(mt_eng_random(c, "session_id", hs->session_id, 32));
+    if (!hs->random_drawn) {
+        MT_TRY(mt_eng_random(c, "client_random", c->client_random, 32));
+        if (cfg->compat) {
+            /* RFC 8446 D.4: a non-empty legacy_session_id in compatibility mode. */
+            hs->session_id_len = 32;
+            MT_TRY(mt_eng_random(c, "session_id", hs->session_id, 32));
+        }
+        hs->random_drawn = 1;
     }
     /* RFC 8446 5.1: the first ClientHello may use legacy_record_version 0x0301. */
     c->wr.record_version = MT_TLS10;
-    MT_TRY(send_client_hello(c));
-    mt_eng_goto(c, S_WAIT_SH);
-    return 0;
+    return hello_or_binders(c, S_WAIT_SH);
 }
 
 /* ---------------------------------------------------------------------------------
@@ -376,9 +577,7 @@ static int st_client_hello_2(mt_conn *c, mt_slice msg)
         MT_TRY(mt_eng_send(c, MT_CT_CHANGE_CIPHER_SPEC, (const uint8_t *)"\1", 1));
         hs->ccs_sent = 1;
     }
-    MT_TRY(send_client_hello(c));
-    mt_eng_goto(c, S_WAIT_SH_2);
-    return 0;
+    return hello_or_binders(c, S_WAIT_SH_2);
 }
 
 static int on_server_hello(mt_conn *c, mt_hs_msg *m, mt_slice raw)
@@ -392,37 +591,64 @@ static int on_server_hello(mt_conn *c, mt_hs_msg *m, mt_slice raw)
     mt_slice sr = mt_t13_b(m, MT_HS_ROOT, "random");
     if (sr.len == 32) memcpy(c->server_random, sr.p, 32);
 
-    /* RFC 8446 4.2.8: without PSK the ServerHello must carry a key_share
-     * (missing_extension, 9.2), in a group we sent a share for (illegal_parameter). */
+    /* RFC 8446 4.2.11: the server's selected_identity names one of our PSKs (the range
+     * is checked in validate.c against the ClientHello as sent), whose hash must be the
+     * suite's: "Clients MUST verify that the server's selected_identity is within the
+     * range supplied by the client, that the server selected a cipher suite indicating a
+     * Hash associated with the PSK" (illegal_parameter). */
+    mt_hs_id pskx = mt_t13_ext(m, MT_EXT_PRE_SHARED_KEY);
+    const psk_offer *po = NULL;
+    hs->psk_selected = -1;
+    if (pskx != MT_HS_NONE) {
+        uint64_t sel = mt_t13_u(m, pskx, "selected_identity");
+        if (sel >= hs->n_offers)
+            return mt_eng_fail(c, MT_ERR_ILLEGAL_PARAM,
+                               "ServerHello.pre_shared_key: selected_identity %u not offered",
+                               (unsigned)sel);
+        po = &hs->offers[sel];
+        if (po->hash != hs->suite->hash)
+            return mt_eng_fail(c, MT_ERR_ILLEGAL_PARAM,
+                               "ServerHello.pre_shared_key: suite 0x%04x does not fit the PSK's hash",
+                               suite);
+        hs->psk_selected = (int)sel;
+    }
+    /* RFC 8446 4.2.8: the ServerHello carries a key_share (missing_extension, 9.2) unless
+     * a PSK is used in psk_ke mode, which we must have offered; the share is in a group
+     * we sent a share for (illegal_parameter). */
     mt_hs_id ks = mt_t13_ext(m, MT_EXT_KEY_SHARE);
-    if (ks == MT_HS_NONE)
+    if (ks == MT_HS_NONE && !(po && c->cfg->psk_ke))
         return mt_eng_fail(c, MT_ERR_SENT(MT_ALERT_MISSING_EXTENSION), "ServerHello: no key_share");
-    uint16_t group = (uint16_t)mt_t13_u(m, ks, "group");
-    mt_slice share = mt_t13_b(m, ks, "key_exchange");
-    const mt_kx *kx = NULL;
-    for (size_t i = 0; i < hs->n_shares; i++)
-        if (hs->shares[i].group == group) kx = &hs->shares[i];
-    if (kx == NULL)
-        return mt_eng_fail(c, MT_ERR_ILLEGAL_PARAM, "ServerHello.key_share: group 0x%04x not sent",
-                           group);
+    uint16_t group = 0;
     uint8_t shared[MT_KX_MAX_SHARED];
     size_t shared_len = 0;
-    int rc = mt_kx_shared(kx, share.p, share.len, shared, &shared_len);
-    if (rc) {
-        mt_wipe(shared, sizeof shared);
-        /* RFC 8446 4.2.8.1-2: any invalid share (length, point, range) is
-         * illegal_parameter, as the server says for the same fault. */
-        return mt_eng_fail(c, MT_ERR_ILLEGAL_PARAM,
-                           "ServerHello.key_share: invalid share for group 0x%04x", group);
+    if (ks != MT_HS_NONE) {
+        group = (uint16_t)mt_t13_u(m, ks, "group");
+        mt_slice share = mt_t13_b(m, ks, "key_exchange");
+        const mt_kx *kx = NULL;
+        for (size_t i = 0; i < hs->n_shares; i++)
+            if (hs->shares[i].group == group) kx = &hs->shares[i];
+        if (kx == NULL)
+            return mt_eng_fail(c, MT_ERR_ILLEGAL_PARAM,
+                               "ServerHello.key_share: group 0x%04x not sent", group);
+        int rc = mt_kx_shared(kx, share.p, share.len, shared, &shared_len);
+        if (rc) {
+            mt_wipe(shared, sizeof shared);
+            /* RFC 8446 4.2.8.1-2: any invalid share (length, point, range) is
+             * illegal_parameter, as the server says for the same fault. */
+            return mt_eng_fail(c, MT_ERR_ILLEGAL_PARAM,
+                               "ServerHello.key_share: invalid share for group 0x%04x", group);
+        }
     }
     c->group = group;
 
+    c->resumed = po != NULL;
     uint8_t h[MT_HASH_MAX_LEN];
-    rc = mt_transcript_set_hash(&c->tr, hs->suite->hash);
+    int rc = mt_transcript_set_hash(&c->tr, hs->suite->hash);
     if (rc == 0) rc = mt_transcript_add(&c->tr, raw.p, raw.len);
     if (rc == 0) rc = mt_transcript_hash(&c->tr, h);
     if (rc == 0) rc = mt_ks13_init(&c->ks, hs->suite->hash, mt_eng_ks13_secret, c);
-    if (rc == 0) rc = mt_ks13_handshake(&c->ks, shared, shared_len, h);
+    if (rc == 0 && po) rc = mt_ks13_early(&c->ks, po->psk, po->psk_len);
+    if (rc == 0) rc = mt_ks13_handshake(&c->ks, shared_len ? shared : NULL, shared_len, h);
     mt_wipe(shared, sizeof shared);
     MT_TRY(rc);
     for (size_t i = 0; i < hs->n_shares; i++)
@@ -491,7 +717,10 @@ static int st_wait_ee(mt_conn *c, mt_slice msg)
     if (rc == 0) rc = mt_transcript_add(&c->tr, msg.p, msg.len);
     mt_hs_msg_free(m);
     MT_TRY(rc);
-    mt_eng_goto(c, S_WAIT_CERT_CR);
+    /* RFC 8446 2.2: with a PSK the server authenticates by it, not by a certificate; a
+     * Certificate or CertificateRequest now is unexpected_message (4.3.2: "Servers which
+     * are authenticating with a PSK MUST NOT send the CertificateRequest message"). */
+    mt_eng_goto(c, c->resumed ? S_WAIT_FINISHED : S_WAIT_CERT_CR);
     return 0;
 }
 
@@ -744,14 +973,74 @@ static int st_done(mt_conn *c, mt_slice msg)
  * Post-handshake
  * --------------------------------------------------------------------------------- */
 
+/* RFC 8446 4.6.1: a ticket becomes a session: its PSK is
+ * HKDF-Expand-Label(resumption_master_secret, "resumption", ticket_nonce, Hash.length).
+ * The newest one is kept, exported, for mt_conn_session. */
+static int on_new_session_ticket(mt_conn *c, const mt_hs_msg *m)
+{
+    uint64_t lifetime = mt_t13_u(m, MT_HS_ROOT, "ticket_lifetime");
+    /* "Servers MUST NOT use any value greater than 604800 seconds" (7 days); the RFC
+     * names no alert, illegal_parameter is what the field's range calls for. */
+    if (lifetime > MT_TICKET_MAX_LIFETIME)
+        return mt_eng_fail(c, MT_ERR_ILLEGAL_PARAM, "NewSessionTicket.ticket_lifetime: %u > 604800",
+                           (unsigned)lifetime);
+    /* "A value of zero indicates that the ticket should be discarded immediately." */
+    if (lifetime == 0) return 0;
+    const mt_suite13 *st = mt_tls13_suite(c->suite);
+    MT_ENSURE(st != NULL, MT_ERR_BAD_STATE);
+    mt_slice nonce = mt_t13_b(m, MT_HS_ROOT, "ticket_nonce");
+    mt_slice ticket = mt_t13_b(m, MT_HS_ROOT, "ticket");
+    mt_session s;
+    memset(&s, 0, sizeof s);
+    s.suite = c->suite;
+    s.time = mt_eng_now(c);
+    s.lifetime = (uint32_t)lifetime;
+    s.age_add = (uint32_t)mt_t13_u(m, MT_HS_ROOT, "ticket_age_add");
+    mt_hs_id ed = mt_t13_ext(m, MT_EXT_EARLY_DATA);
+    if (ed != MT_HS_NONE) s.max_early_data = (uint32_t)mt_t13_u(m, ed, "max_early_data_size");
+    s.psk_len = mt_hash_len(st->hash);
+    snprintf(s.alpn, sizeof s.alpn, "%s", c->alpn);
+    snprintf(s.sni, sizeof s.sni, "%s", c->cfg->server_name ? c->cfg->server_name : "");
+    int rc = mt_ks13_ticket_psk(&c->ks, nonce.p, nonce.len, s.psk);
+    if (rc == 0) rc = mt_buf_set(&s.ticket, ticket.p, ticket.len);
+    mt_buf out = {0};
+    if (rc == 0) rc = mt_session_encode(&s, &out);
+    if (rc == 0) rc = mt_buf_set(&c->session_new, out.data, out.len);
+    mt_buf_free(&out);
+    mt_session_free(&s);
+    return rc;
+}
+
+int mt_conn_set_session(mt_conn *c, const uint8_t *session, size_t len)
+{
+    MT_ENSURE(c->role == MT_ROLE_CLIENT && c->table == NULL, MT_ERR_BAD_STATE);
+    if (session == NULL || len == 0) {
+        mt_buf_free(&c->session_offer);
+        return 0;
+    }
+    mt_session s;
+    MT_TRY(mt_session_decode(&s, session, len));
+    mt_session_free(&s);
+    return mt_buf_set(&c->session_offer, session, len);
+}
+
+int mt_conn_session(const mt_conn *c, const uint8_t **p, size_t *len)
+{
+    *p = NULL;
+    *len = 0;
+    MT_ENSURE(c->session_new.len > 0, MT_ERR_NOT_FOUND);
+    *p = c->session_new.data;
+    *len = c->session_new.len;
+    return 0;
+}
+
 static int st_connected(mt_conn *c, mt_slice msg)
 {
     mt_hs_msg *m = NULL;
     MT_TRY(mt_tls13_decode(c, msg, MT_HS_SIDE_SERVER, NULL, &m));
     int rc = 0;
     if (msg.p[0] == MT_HS_NEW_SESSION_TICKET) {
-        /* Tickets are decoded and validated; resumption comes with its own issue. */
-        rc = 0;
+        rc = on_new_session_ticket(c, m);
     } else if (msg.p[0] == MT_HS_KEY_UPDATE) {
         uint64_t req = mt_t13_u(m, MT_HS_ROOT, "request_update");
         /* RFC 8446 4.6.3: any other value than 0 or 1: illegal_parameter. */
@@ -774,6 +1063,7 @@ static const uint8_t acc_post[] = {MT_HS_NEW_SESSION_TICKET, MT_HS_KEY_UPDATE, 2
 
 static const mt_state client13_table[] = {
     [S_CLIENT_HELLO] = {"client_hello", 1, NULL, st_client_hello},
+    [S_SEND_BINDERS] = {"client_hello_binders", 1, NULL, st_send_binders},
     [S_WAIT_SH] = {"wait_server_hello", 0, acc_sh, st_wait_sh},
     [S_CLIENT_HELLO_2] = {"client_hello_2", 1, NULL, st_client_hello_2},
     [S_WAIT_SH_2] = {"wait_server_hello_2", 0, acc_sh, st_wait_sh},
@@ -794,6 +1084,7 @@ int mt_client13_start(mt_conn *c)
     client13 *hs = calloc(1, sizeof *hs);
     MT_ENSURE(hs != NULL, MT_ERR_NO_MEMORY);
     mt_x509_list_init(&hs->chain);
+    hs->psk_selected = -1;
     c->hs = hs;
     c->hs_free = client13_free;
     c->adopt_fn = adopt;

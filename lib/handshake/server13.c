@@ -15,6 +15,7 @@
 #include "cred.h"
 #include "handshake/codec_schema.h"
 #include "handshake/kx.h"
+#include "handshake/ticket.h"
 #include "handshake/tls13.h"
 #include "internal.h"
 
@@ -33,6 +34,7 @@ enum {
     S_SEND_FINISHED,
     S_SEND_MASTER,
     S_WAIT_FINISHED,
+    S_SEND_TICKETS,
     S_CONNECTED,
 };
 
@@ -54,6 +56,11 @@ typedef struct server13 {
     int ccs_sent;
     int ch_seen;
     int second_hrr_sent;
+    /* PSK (RFC 8446 4.2.11): the accepted one, if any */
+    int psk_selected; /* index in the client's identities, -1: none */
+    int psk_dhe;      /* psk_dhe_ke (1) or psk_ke (0) */
+    uint8_t psk[64];
+    size_t psk_len;
 } server13;
 
 static void server13_free(void *p)
@@ -277,6 +284,119 @@ static void note_sni(mt_conn *c, const mt_hs_msg *m)
         }
 }
 
+static int has_mode(const mt_hs_msg *m, mt_hs_id modes, uint32_t mode)
+{
+    uint32_t v[64];
+    size_t n = 0;
+    if (modes == MT_HS_NONE) return 0;
+    mt_hs_list_ints(m, mt_hs_child(m, modes, "ke_modes"), v, MT_ARRAY_LEN(v), &n);
+    return has_u16(v, n < MT_ARRAY_LEN(v) ? n : MT_ARRAY_LEN(v), (uint16_t)mode);
+}
+
+/* RFC 8446 4.2.11: the first offered identity we can use (our external PSK by name, or a
+ * ticket that opens under our key, has not expired and fits the suite's hash), in a mode
+ * the client listed; its binder must validate or the handshake ends (decrypt_error).
+ * An identity we do not know is skipped, and without any the handshake is a full one. */
+static int choose_psk(mt_conn *c, const mt_hs_msg *m, mt_slice raw)
+{
+    server13 *hs = HS(c);
+    const mt_config *cfg = c->cfg;
+    hs->psk_selected = -1;
+    mt_wipe(hs->psk, sizeof hs->psk);
+    hs->psk_len = 0;
+    mt_hs_id pskx = mt_t13_ext(m, MT_EXT_PRE_SHARED_KEY);
+    if (pskx == MT_HS_NONE) return 0;
+    mt_hs_id modes = mt_t13_ext(m, MT_EXT_PSK_KEY_EXCHANGE_MODES);
+    /* RFC 8446 4.2.9: "If clients offer "pre_shared_key" without a
+     * "psk_key_exchange_modes" extension, servers MUST abort the handshake." */
+    if (modes == MT_HS_NONE)
+        return mt_eng_fail(c, MT_ERR_SENT(MT_ALERT_MISSING_EXTENSION),
+                           "ClientHello: pre_shared_key without psk_key_exchange_modes");
+    /* "Servers MUST NOT select a key exchange mode that is not listed by the client."
+     * psk_dhe_ke first; psk_ke (no forward secrecy) only when the script allows it. */
+    if (has_mode(m, modes, 1))
+        hs->psk_dhe = 1;
+    else if (has_mode(m, modes, 0) && cfg->psk_ke)
+        hs->psk_dhe = 0;
+    else
+        return 0;
+    mt_hs_id ids = mt_hs_child(m, pskx, "identities");
+    mt_hs_id binders = mt_hs_child(m, pskx, "binders");
+    int64_t now = mt_eng_now(c);
+    int index = 0, external = 0;
+    for (mt_hs_id e = mt_hs_first(m, ids); e != MT_HS_NONE; e = mt_hs_next(m, e), index++) {
+        mt_slice id = mt_t13_b(m, e, "identity");
+        if (cfg->ext_psk_hash && (mt_hash_id)cfg->ext_psk_hash == hs->suite->hash &&
+            id.len == cfg->ext_psk_identity.len &&
+            memcmp(id.p, cfg->ext_psk_identity.data, id.len) == 0) {
+            memcpy(hs->psk, cfg->ext_psk_key.data, cfg->ext_psk_key.len);
+            hs->psk_len = cfg->ext_psk_key.len;
+            external = 1;
+            break;
+        }
+        mt_session sess;
+        if (!cfg->ticket_key_set || mt_ticket_open(cfg->ticket_key, id.p, id.len, &sess) != 0)
+            continue;
+        const mt_suite13 *st = mt_tls13_suite(sess.suite);
+        /* RFC 8446 4.6.1: not past its lifetime by our clock; 4.2.11: "the server MUST
+         * ensure that it selects a compatible PSK (if any) and cipher suite". */
+        int ok = st != NULL && st->hash == hs->suite->hash && now >= sess.time &&
+                 now - sess.time < (int64_t)sess.lifetime && sess.psk_len == mt_hash_len(st->hash);
+        if (ok) {
+            memcpy(hs->psk, sess.psk, sess.psk_len);
+            hs->psk_len = sess.psk_len;
+        }
+        mt_session_free(&sess);
+        if (ok) break;
+    }
+    if (hs->psk_len == 0) return 0;
+    /* The binder of the chosen identity, over the ClientHello up to the binders. */
+    mt_hs_id b = mt_hs_first(m, binders);
+    for (int i = 0; i < index && b != MT_HS_NONE; i++)
+        b = mt_hs_next(m, b);
+    mt_slice got = {NULL, 0};
+    if (b != MT_HS_NONE) mt_hs_get_bytes(m, b, &got);
+    size_t cut = 0;
+    uint8_t want[MT_HASH_MAX_LEN];
+    size_t hl = mt_hash_len(hs->suite->hash);
+    int rc = mt_transcript_binder_cut(raw.p, raw.len, &cut);
+    if (rc) return mt_eng_fail(c, MT_ERR_DECODE, "ClientHello.pre_shared_key: binders malformed");
+    rc = mt_tls13_binder(c, hs->suite->hash, external, hs->psk, hs->psk_len, raw.p, cut, want);
+    /* RFC 8446 4.2.11.2: "If this value is not present or does not validate, the server
+     * MUST abort the handshake"; 6.2: decrypt_error. Constant-time compare. */
+    int good = rc == 0 && got.len == hl && mt_ct_eq(got.p, want, hl);
+    mt_wipe(want, sizeof want);
+    MT_TRY(rc);
+    if (!good)
+        return mt_eng_fail(c, MT_ERR_SENT(MT_ALERT_DECRYPT_ERROR),
+                           "ClientHello.pre_shared_key: binder %d does not validate", index);
+    hs->psk_selected = index;
+    return 0;
+}
+
+/* No offered PSK fits our preferred suite's hash: a PSK the client offers for another
+ * hash (a SHA-384 external PSK) is still worth a suite of ours with that hash (RFC 8446
+ * 4.2.11: the server selects "a compatible PSK (if any) and cipher suite"). */
+static int psk_suite(mt_conn *c, const mt_hs_msg *m, mt_slice raw)
+{
+    server13 *hs = HS(c);
+    const mt_suite13 *first = hs->suite;
+    uint32_t offered[256];
+    size_t n = 0;
+    mt_hs_list_ints(m, mt_hs_child(m, MT_HS_ROOT, "cipher_suites"), offered, MT_ARRAY_LEN(offered),
+                    &n);
+    if (n > MT_ARRAY_LEN(offered)) n = MT_ARRAY_LEN(offered);
+    for (size_t i = 0; i < c->cfg->n_suites; i++) {
+        const mt_suite13 *s = mt_tls13_suite(c->cfg->suites[i]);
+        if (s == NULL || s->hash == first->hash || !has_u16(offered, n, s->id)) continue;
+        hs->suite = s;
+        MT_TRY(choose_psk(c, m, raw));
+        if (hs->psk_selected >= 0) return 0;
+    }
+    hs->suite = first;
+    return 0;
+}
+
 /* The select hook (SCRIPTING.md 6.5): the decision, not the wire, is the script's to
  * edit. The event carries [u16 version][u16 suite][u16 group][u16 sigalg][u8 hrr]
  * [u8 alpn length][alpn]; an answer in the same layout replaces the decision: a suite,
@@ -315,7 +435,7 @@ static int select_hook(mt_conn *c, const mt_hs_msg *ch)
     const mt_cred *cred = NULL;
     for (size_t i = 0; i < c->cfg->n_creds && cred == NULL; i++)
         if (mt_cred_can_sign13(c->cfg->creds[i], scheme)) cred = c->cfg->creds[i];
-    if (cred == NULL)
+    if (cred == NULL && hs->psk_selected < 0)
         return mt_eng_fail(c, MT_ERR_HOOK, "select hook: no certificate signs with 0x%04x", scheme);
     hs->suite = s;
     hs->cred = cred;
@@ -385,8 +505,13 @@ static int on_client_hello(mt_conn *c, mt_slice msg, int second)
             rc = mt_eng_fail(c, MT_ERR_ILLEGAL_PARAM, "second ClientHello: cookie not echoed");
     }
     if (rc == 0) rc = choose_suite(c, m);
-    if (rc == 0) rc = choose_group(c, m, second);
-    if (rc == 0 && !second) rc = choose_credential(c, m);
+    if (rc == 0) rc = choose_psk(c, m, msg);
+    if (rc == 0 && !second && hs->psk_selected < 0 && mt_t13_ext(m, MT_EXT_PRE_SHARED_KEY) != MT_HS_NONE)
+        rc = psk_suite(c, m, msg);
+    int psk_ke = hs->psk_selected >= 0 && !hs->psk_dhe;
+    if (rc == 0 && !psk_ke) rc = choose_group(c, m, second);
+    if (rc == 0 && psk_ke) hs->group = 0;
+    if (rc == 0 && !second && hs->psk_selected < 0) rc = choose_credential(c, m);
     if (rc == 0 && !second) rc = choose_alpn(c, m);
     if (rc == 0 && !second) {
         note_sni(c, m);
@@ -417,7 +542,7 @@ static int on_client_hello(mt_conn *c, mt_slice msg, int second)
         mt_eng_goto(c, S_SEND_HRR);
         return 0;
     }
-    if (hs->peer_share.len == 0) {
+    if (hs->peer_share.len == 0 && !psk_ke) {
         if (second)
             return mt_eng_fail(c, MT_ERR_ILLEGAL_PARAM, "second ClientHello: no usable share");
         mt_eng_goto(c, S_SEND_HRR);
@@ -453,11 +578,19 @@ static int write_hello(mt_conn *c, mt_buf *b, const uint8_t *random, int hrr)
     MT_TRY(mt_wr_open(b, 2, &exts));
     MT_TRY(mt_wr_u16(b, MT_EXT_SUPPORTED_VERSIONS));
     MT_TRY(mt_wr_vec16(b, "\x03\x04", 2));
-    MT_TRY(mt_wr_u16(b, MT_EXT_KEY_SHARE));
-    MT_TRY(mt_wr_open(b, 2, &m));
-    MT_TRY(mt_wr_u16(b, hs->group));
-    if (!hrr) MT_TRY(mt_wr_vec16(b, hs->kx.pub, hs->kx.pub_len));
-    MT_TRY(mt_wr_close(b, &m));
+    if (hrr || hs->psk_selected < 0 || hs->psk_dhe) {
+        MT_TRY(mt_wr_u16(b, MT_EXT_KEY_SHARE));
+        MT_TRY(mt_wr_open(b, 2, &m));
+        MT_TRY(mt_wr_u16(b, hs->group));
+        if (!hrr) MT_TRY(mt_wr_vec16(b, hs->kx.pub, hs->kx.pub_len));
+        MT_TRY(mt_wr_close(b, &m));
+    }
+    if (!hrr && hs->psk_selected >= 0) {
+        /* RFC 8446 4.2.11: the index of the identity we accepted. */
+        MT_TRY(mt_wr_u16(b, MT_EXT_PRE_SHARED_KEY));
+        MT_TRY(mt_wr_u16(b, 2));
+        MT_TRY(mt_wr_u16(b, (uint16_t)hs->psk_selected));
+    }
     if (hrr && hs->cookie_sent) {
         MT_TRY(mt_wr_u16(b, MT_EXT_COOKIE));
         MT_TRY(mt_wr_open(b, 2, &m));
@@ -509,9 +642,24 @@ static int st_send_hrr(mt_conn *c, mt_slice msg)
     return 0;
 }
 
+static int send_sh(mt_conn *c)
+{
+    MT_TRY(mt_eng_random(c, "server_random", c->server_random, 32));
+    mt_buf body = {0};
+    int rc = write_hello(c, &body, c->server_random, 0);
+    if (rc == 0) rc = mt_eng_send_hs(c, MT_HS_SERVER_HELLO, body.data, body.len);
+    mt_buf_free(&body);
+    MT_TRY(rc);
+    MT_TRY(send_compat_ccs(c));
+    mt_eng_goto(c, S_SEND_EE);
+    return 0;
+}
+
 static int st_send_sh(mt_conn *c, mt_slice msg)
 {
     server13 *hs = HS(c);
+    /* psk_ke: no (EC)DHE at all (RFC 8446 4.2.9). */
+    if (hs->psk_selected >= 0 && !hs->psk_dhe) return send_sh(c);
     const uint8_t *answer, *pub;
     size_t alen, plen = 0, pub_len;
     MT_TRY(mt_eng_ask2(c, MT_HOOK_KEY_SHARE, hs->group, NULL, 0, &answer, &alen, &pub, &pub_len));
@@ -534,15 +682,7 @@ static int st_send_sh(mt_conn *c, mt_slice msg)
         memcpy(hs->kx.pub, pub, pub_len);
         hs->kx.pub_len = pub_len;
     }
-    MT_TRY(mt_eng_random(c, "server_random", c->server_random, 32));
-    mt_buf body = {0};
-    rc = write_hello(c, &body, c->server_random, 0);
-    if (rc == 0) rc = mt_eng_send_hs(c, MT_HS_SERVER_HELLO, body.data, body.len);
-    mt_buf_free(&body);
-    MT_TRY(rc);
-    MT_TRY(send_compat_ccs(c));
-    mt_eng_goto(c, S_SEND_EE);
-    return 0;
+    return send_sh(c);
 }
 
 /* ---------------------------------------------------------------------------------
@@ -556,7 +696,15 @@ static int st_send_ee(mt_conn *c, mt_slice msg)
     uint8_t h[MT_HASH_MAX_LEN];
     MT_TRY(mt_transcript_hash(&c->tr, h));
     MT_TRY(mt_ks13_init(&c->ks, hs->suite->hash, mt_eng_ks13_secret, c));
-    int rc = mt_ks13_handshake(&c->ks, hs->shared, hs->shared_len, h);
+    int rc = 0;
+    if (hs->psk_selected >= 0) {
+        /* RFC 8446 7.1: Early Secret = HKDF-Extract(0, PSK). */
+        rc = mt_ks13_early(&c->ks, hs->psk, hs->psk_len);
+        mt_wipe(hs->psk, sizeof hs->psk);
+        c->resumed = 1;
+    }
+    if (rc == 0)
+        rc = mt_ks13_handshake(&c->ks, hs->shared_len ? hs->shared : NULL, hs->shared_len, h);
     mt_wipe(hs->shared, sizeof hs->shared);
     mt_kx_free(&hs->kx);
     MT_TRY(rc);
@@ -585,7 +733,9 @@ static int st_send_ee(mt_conn *c, mt_slice msg)
     if (rc == 0) rc = mt_eng_send_hs(c, MT_HS_ENCRYPTED_EXTENSIONS, body.data, body.len);
     mt_buf_free(&body);
     MT_TRY(rc);
-    mt_eng_goto(c, S_SEND_CERT);
+    /* RFC 8446 2.2: a PSK handshake authenticates by the PSK: no Certificate and no
+     * CertificateVerify. */
+    mt_eng_goto(c, hs->psk_selected >= 0 ? S_SEND_FINISHED : S_SEND_CERT);
     return 0;
 }
 
@@ -668,6 +818,78 @@ static int st_wait_finished(mt_conn *c, mt_slice msg)
     MT_TRY(mt_ks13_resumption(&c->ks, h));
     mt_ks13_forget(&c->ks, MT_KS13_CLIENT_HANDSHAKE_TRAFFIC);
     mt_ks13_forget(&c->ks, MT_KS13_SERVER_HANDSHAKE_TRAFFIC);
+    mt_eng_goto(c, S_SEND_TICKETS);
+    return 0;
+}
+
+/* RFC 8446 4.6.1: NewSessionTickets once the client's Finished is checked. A ticket is
+ * our session state sealed under the configuration's ticket key (ticket.h), so the
+ * server keeps nothing; its PSK is HKDF-Expand-Label(resumption_master_secret,
+ * "resumption", ticket_nonce, Hash.length). */
+static int send_ticket(mt_conn *c)
+{
+    mt_config *cfg = c->cfg;
+    const mt_suite13 *st = mt_tls13_suite(c->suite);
+    uint8_t nonce[8], iv[12];
+    mt_session s;
+    mt_buf ticket = {0}, body = {0};
+    int rc = 0;
+    memset(&s, 0, sizeof s);
+    MT_ENSURE(st != NULL, MT_ERR_BAD_STATE);
+    /* Every connection draws a key, and the configuration keeps the first: a context's
+     * connections then draw the same sequence whatever came before them (a seeded rng
+     * reproduces each connection byte for byte, DESIGN.md 7). */
+    uint8_t key[MT_TICKET_KEY_LEN];
+    MT_TRY(mt_eng_random(c, "ticket_key", key, sizeof key));
+    if (!cfg->ticket_key_set) {
+        memcpy(cfg->ticket_key, key, sizeof key);
+        cfg->ticket_key_set = 1;
+    }
+    mt_wipe(key, sizeof key);
+    /* "ticket_nonce: A per-ticket value that is unique across all tickets issued on this
+     * connection"; "ticket_age_add: A securely generated, random 32-bit value". */
+    MT_TRY_GOTO(mt_eng_random(c, "ticket_nonce", nonce, sizeof nonce));
+    uint8_t add[4];
+    MT_TRY_GOTO(mt_eng_random(c, "ticket_age_add", add, sizeof add));
+    MT_TRY_GOTO(mt_eng_random(c, "ticket_iv", iv, sizeof iv));
+    s.suite = c->suite;
+    s.time = mt_eng_now(c);
+    s.lifetime = cfg->ticket_lifetime;
+    s.age_add = (uint32_t)add[0] << 24 | (uint32_t)add[1] << 16 | (uint32_t)add[2] << 8 | add[3];
+    s.max_early_data = cfg->max_early_data;
+    s.psk_len = mt_hash_len(st->hash);
+    snprintf(s.alpn, sizeof s.alpn, "%s", c->alpn);
+    snprintf(s.sni, sizeof s.sni, "%s", c->sni);
+    MT_TRY_GOTO(mt_ks13_ticket_psk(&c->ks, nonce, sizeof nonce, s.psk));
+    MT_TRY_GOTO(mt_ticket_seal(cfg->ticket_key, iv, &s, &ticket));
+    MT_TRY_GOTO(mt_wr_u32(&body, s.lifetime));
+    MT_TRY_GOTO(mt_wr_u32(&body, s.age_add));
+    MT_TRY_GOTO(mt_wr_vec8(&body, nonce, sizeof nonce));
+    MT_TRY_GOTO(mt_wr_vec16(&body, ticket.data, ticket.len));
+    mt_wr_mark exts;
+    MT_TRY_GOTO(mt_wr_open(&body, 2, &exts));
+    if (s.max_early_data) {
+        /* RFC 8446 4.2.10: early_data in a ticket carries max_early_data_size. */
+        MT_TRY_GOTO(mt_wr_u16(&body, MT_EXT_EARLY_DATA));
+        MT_TRY_GOTO(mt_wr_u16(&body, 4));
+        MT_TRY_GOTO(mt_wr_u32(&body, s.max_early_data));
+    }
+    MT_TRY_GOTO(mt_wr_close(&body, &exts));
+    MT_TRY_GOTO(mt_eng_send_hs(c, MT_HS_NEW_SESSION_TICKET, body.data, body.len));
+out:
+    mt_session_free(&s);
+    mt_wipe(nonce, sizeof nonce);
+    mt_buf_free(&ticket);
+    mt_buf_free(&body);
+    return rc;
+}
+
+static int st_send_tickets(mt_conn *c, mt_slice msg)
+{
+    while (c->tickets_sent < c->cfg->tickets) {
+        MT_TRY(send_ticket(c));
+        c->tickets_sent++;
+    }
     mt_eng_goto(c, S_CONNECTED);
     mt_eng_handshake_done(c);
     return 0;
@@ -908,6 +1130,7 @@ static const mt_state server13_table[] = {
     [S_SEND_FINISHED] = {"server_finished", 1, NULL, st_send_finished},
     [S_SEND_MASTER] = {"server_application_keys", 1, NULL, st_send_master},
     [S_WAIT_FINISHED] = {"wait_client_finished", 0, acc_fin, st_wait_finished},
+    [S_SEND_TICKETS] = {"new_session_tickets", 1, NULL, st_send_tickets},
     [S_CONNECTED] = {"connected", 0, acc_post, st_connected},
 };
 
@@ -915,6 +1138,7 @@ int mt_server13_start(mt_conn *c)
 {
     server13 *hs = calloc(1, sizeof *hs);
     MT_ENSURE(hs != NULL, MT_ERR_NO_MEMORY);
+    hs->psk_selected = -1;
     c->hs = hs;
     c->hs_free = server13_free;
     c->adopt_fn = adopt;

@@ -261,3 +261,24 @@ const uint8_t *mt_tls13_pinned(const mt_config *cfg, uint16_t group, size_t *len
         }
     return NULL;
 }
+
+/* ---- PSK binders (RFC 8446 4.2.11.2) ---- */
+
+int mt_tls13_binder(mt_conn *c, mt_hash_id hash, int external, const uint8_t *psk, size_t psk_len,
+                    const uint8_t *trunc, size_t trunc_len, uint8_t *out)
+{
+    uint8_t h[MT_HASH_MAX_LEN];
+    mt_ks13 ks;
+    int rc = 0;
+    /* "the Transcript-Hash ... computed over the truncated ClientHello", after a
+     * HelloRetryRequest preceded by message_hash(ClientHello1) and the HRR itself. */
+    MT_TRY(mt_transcript_hash_with(&c->tr, mt_transcript_len(&c->tr) ? MT_HASH_NONE : hash, trunc,
+                                   trunc_len, h));
+    MT_TRY_GOTO(mt_ks13_init(&ks, hash, NULL, NULL));
+    MT_TRY_GOTO(mt_ks13_early(&ks, psk, psk_len));
+    MT_TRY_GOTO(mt_ks13_binder(&ks, external, h, out));
+out:
+    mt_ks13_free(&ks);
+    mt_wipe(h, sizeof h);
+    return rc;
+}

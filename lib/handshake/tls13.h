@@ -69,6 +69,13 @@ int mt_tls13_check_finished(mt_conn *c, const mt_suite13 *s, const uint8_t *base
 /* The private key a configuration pins for a group's share, or NULL. */
 const uint8_t *mt_tls13_pinned(const mt_config *cfg, uint16_t group, size_t *len);
 
+/* RFC 8446 4.2.11.2: the binder of one PSK (hash `hash`; external = 1 for an external
+ * PSK, "ext binder", 0 for a resumption PSK, "res binder") over the transcript so far
+ * followed by the truncated ClientHello `trunc` (header included, binders cut off).
+ * Writes mt_hash_len(hash) bytes; the temporary schedule is wiped. */
+int mt_tls13_binder(mt_conn *c, mt_hash_id hash, int external, const uint8_t *psk, size_t psk_len,
+                    const uint8_t *trunc, size_t trunc_len, uint8_t *out);
+
 /* Constants. */
 #define MT_GROUP_X25519 0x001d
 #define MT_TLS13_MAX_SHARES 8

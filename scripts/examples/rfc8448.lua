@@ -21,7 +21,9 @@
 --   EncryptedExtensions  engine (the empty server_name acknowledging SNI) plus
 --                        extensions.encrypted_extensions.add = the RFC server's
 --                        supported_groups and record_size_limit, in the RFC's order
---   NewSessionTicket     injected after the handshake (the engine sends no tickets yet)
+--   NewSessionTicket     injected after the handshake (tickets = 0: the engine's own
+--                        tickets seal its session state under a random key and nonce,
+--                        which the RFC's opaque ticket cannot match)
 --   Certificate, CertificateVerify, Finished, all secrets, all record protection,
 --   application data and close_notify: engine
 --
@@ -269,7 +271,7 @@ function M.server(V, how)
   local problems, st = {}, { got = {}, by_hook = {}, sign_calls = 0 }
   local got = st.got
   local ctx = server_context({
-    mode = "server", versions = { "1.3" }, compat_ccs = false,
+    mode = "server", versions = { "1.3" }, compat_ccs = false, tickets = 0,
     suites = { "TLS_AES_128_GCM_SHA256" }, groups = { "x25519" },
     certificate = M.pem("CERTIFICATE", hex(V.keys.server_certificate_der)),
     key = M.rsa_pem(V.keys.server_rsa),
@@ -294,7 +296,7 @@ function M.server(V, how)
   if not ok then problems[#problems + 1] = "handshake: " .. tostring(err) end
   check_secrets(V, got, problems)
   if ok then
-    -- The engine sends no NewSessionTicket: inject the RFC's (application keys, seq 0).
+    -- tickets = 0: inject the RFC's NewSessionTicket (application keys, seq 0).
     st.by_hook.new_session_ticket = "injected RFC bytes"
     local rc = conn:_inject(22, hex(V.messages.new_session_ticket), true)
     if rc ~= 0 then problems[#problems + 1] = "inject NewSessionTicket: " .. rc end
@@ -380,7 +382,7 @@ function M.hrr_server(V, how)
   local problems, draws, st = {}, {}, { got = {}, by_hook = {}, sign_calls = 0 }
   local got = st.got
   local ctx = server_context({
-    mode = "server", versions = { "1.3" }, compat_ccs = false,
+    mode = "server", versions = { "1.3" }, compat_ccs = false, tickets = 0, -- no ticket in 5
     suites = { "TLS_AES_128_GCM_SHA256" }, groups = { "secp256r1" },
     certificate = M.pem("CERTIFICATE", hex(V.keys.server_certificate_der)),
     key = M.rsa_pem(V.keys.server_rsa),

@@ -1,0 +1,340 @@
+-- TLS 1.3 resumption (RFC 8446 2.2, 4.2.9, 4.2.11, 4.6.1) in memory: tickets, sessions as
+-- bytes, resumed handshakes, fallback to a full handshake, the ticket key, and the peer
+-- faults with the alert on both sides.
+local tls = require "moontls"
+
+local PKI = "spec/fixtures/pki/"
+local NOW = 1735689600
+
+local function server_ctx(extra)
+  local p = { mode = "server", certificate = PKI .. "leaf-p256.chain.pem", key = PKI .. "leaf-p256.key",
+              clock = function() return NOW end }
+  for k, v in pairs(extra or {}) do p[k] = v end
+  return assert(tls.context(p))
+end
+
+local function client_ctx(extra)
+  local p = { mode = "client", cafile = PKI .. "ca-bundle.pem", server_name = "localhost",
+              clock = function() return NOW end }
+  for k, v in pairs(extra or {}) do p[k] = v end
+  return assert(tls.context(p))
+end
+
+-- A full handshake; returns the client's newest session.
+local function first(cctx, sctx)
+  local c, s = tls.pair(cctx or client_ctx(), sctx)
+  assert(tls.pump(c, s))
+  assert.is_false(c:info().resumed)
+  return assert(c:session())
+end
+
+local function types_in(conn)
+  local seen = {}
+  conn:on("message_in", function(_, msg) seen[#seen + 1] = msg.type end)
+  return seen
+end
+
+local function sent(conn, alert)
+  local msg = conn:error()
+  assert.is_string(msg, "no failure on the " .. conn:mode())
+  assert.matches("^alert sent: fatal " .. alert, msg)
+end
+
+local function received(conn, alert)
+  local msg = conn:error()
+  assert.is_string(msg, "no failure on the " .. conn:mode())
+  assert.matches("^alert received: fatal " .. alert, msg)
+end
+
+describe("resumption", function()
+  it("a ticket becomes a session that resumes without a certificate", function()
+    local sctx = server_ctx()
+    local sess = first(nil, sctx)
+    assert.equal("TLS_AES_128_GCM_SHA256", sess.suite)
+    assert.equal("localhost", sess.server_name)
+    assert.equal(7200, sess.lifetime)
+    local c, s = tls.pair(client_ctx{ session = sess }, sctx)
+    local seen = types_in(c)
+    assert(tls.pump(c, s))
+    assert.is_true(c:info().resumed)
+    assert.is_true(s:info().resumed)
+    assert.equal("x25519", c:info().group) -- psk_dhe_ke
+    assert.same({ "server_hello", "encrypted_extensions", "finished", "new_session_ticket",
+                  "new_session_ticket" }, seen)
+    -- application data under the resumed keys
+    assert(c:write("ping"))
+    assert(tls.pump(c, s))
+    assert.equal("ping", s:read())
+  end)
+
+  it("sessions export to bytes and read back; garbage is refused", function()
+    local sctx = server_ctx()
+    local sess = first(nil, sctx)
+    local bytes = sess:export()
+    assert.is_string(bytes)
+    local back = assert(tls.session(bytes))
+    assert.equal(bytes, back:export())
+    local c, s = tls.pair(client_ctx(), sctx)
+    assert(c:set_session(bytes))
+    assert(tls.pump(c, s))
+    assert.is_true(s:info().resumed)
+    local none, err, name = tls.session("not a session")
+    assert.is_nil(none)
+    assert.equal("DECODE_ERROR", name)
+    assert.matches("not a moontls session", err)
+    assert.is_nil((tls.session(bytes:sub(1, -2))))
+    assert.has_error(function() tls.session(42) end)
+    assert.has_error(function() client_ctx{ session = 42 } end)
+    assert.has_error(function() server_ctx{ session = bytes } end)
+  end)
+
+  it("tickets = 0 issues none; the count and lifetime are the server's", function()
+    local c, s = tls.pair(client_ctx(), server_ctx{ tickets = 0 })
+    assert(tls.pump(c, s))
+    assert.is_nil(c:session())
+    local c2, s2 = tls.pair(client_ctx(), server_ctx{ tickets = 1, ticket_lifetime = 60 })
+    local seen = types_in(c2)
+    assert(tls.pump(c2, s2))
+    assert.equal(60, c2:session().lifetime)
+    assert.equal("new_session_ticket", seen[#seen])
+    assert.equal("finished", seen[#seen - 1])
+    assert.has_error(function() server_ctx{ ticket_lifetime = 604801 } end)
+    assert.has_error(function() server_ctx{ tickets = -1 } end)
+    assert.has_error(function() client_ctx{ tickets = 2 } end)
+    assert.has_error(function() server_ctx{ ticket_key = "short" } end)
+  end)
+
+  it("a ticket from another key falls back to a full handshake; a shared key resumes", function()
+    local sess = first(nil, server_ctx())
+    local c, s = tls.pair(client_ctx{ session = sess }, server_ctx())
+    local seen = types_in(c)
+    assert(tls.pump(c, s))
+    assert.is_false(c:info().resumed)
+    assert.is_false(s:info().resumed)
+    assert.equal("certificate", seen[3])
+    local key = ("k"):rep(32)
+    local sess2 = first(nil, server_ctx{ ticket_key = key })
+    local c2, s2 = tls.pair(client_ctx{ session = sess2 }, server_ctx{ ticket_key = key })
+    assert(tls.pump(c2, s2))
+    assert.is_true(s2:info().resumed)
+  end)
+
+  it("an expired ticket is not used (either clock)", function()
+    local sctx = server_ctx()
+    local sess = first(nil, sctx)
+    -- the server's clock says it expired: full handshake
+    local late_server = server_ctx{ ticket_key = nil, clock = function() return NOW + 7200 end }
+    local c, s = tls.pair(client_ctx{ session = sess }, sctx:with{ clock = function() return NOW + 7200 end })
+    assert(tls.pump(c, s))
+    assert.is_false(s:info().resumed)
+    assert.truthy(late_server)
+    -- the client's clock says so: not even offered
+    local offered
+    local c2, s2 = tls.pair(client_ctx{ session = sess, clock = function() return NOW + 7201 end,
+      hooks = { message_out = function(_, msg)
+        if msg.type == "client_hello" then offered = tls.ext.find(msg, "pre_shared_key") ~= nil end
+      end } }, sctx)
+    assert(tls.pump(c2, s2))
+    assert.is_false(offered)
+    assert.is_false(c2:info().resumed)
+  end)
+
+  it("resumes after a HelloRetryRequest with a binder over the new transcript", function()
+    local sctx = server_ctx{ groups = { "secp256r1", "x25519" } }
+    local sess = first(nil, sctx)
+    local c, s = tls.pair(client_ctx{ session = sess, groups = { "x25519", "secp256r1" },
+                                      key_shares = { "x25519" } }, sctx)
+    assert(tls.pump(c, s))
+    -- x25519 was offered with a share and the server takes it: no HRR there; force one
+    assert.is_true(c:info().resumed)
+    local c2, s2 = tls.pair(client_ctx{ session = sess, groups = { "x25519", "secp256r1" },
+                                        key_shares = {} }, sctx)
+    assert(tls.pump(c2, s2))
+    assert.is_true(c2:info().hrr)
+    assert.is_true(c2:info().resumed)
+    assert.is_true(s2:info().resumed)
+  end)
+
+  it("psk_ke (no key share) when the client offers only it and the server allows it", function()
+    local sctx = server_ctx{ psk_ke = true }
+    local sess = first(nil, sctx)
+    local c, s = tls.pair(client_ctx{ session = sess, psk_ke = "only" }, sctx)
+    local sh
+    c:on("message_in", function(_, msg) if msg.type == "server_hello" then sh = msg end end)
+    assert(tls.pump(c, s))
+    assert.is_true(c:info().resumed)
+    assert.is_nil(tls.ext.find(sh, "key_share"))
+    assert.is_nil(c:info().group)
+    -- a server that does not allow psk_ke does a full handshake instead
+    local strict = server_ctx()
+    local sess2 = first(nil, strict)
+    local c2, s2 = tls.pair(client_ctx{ session = sess2, psk_ke = "only" }, strict)
+    assert(tls.pump(c2, s2))
+    assert.is_false(s2:info().resumed)
+    -- both offered: (EC)DHE wins
+    local c3, s3 = tls.pair(client_ctx{ session = sess, psk_ke = true }, sctx)
+    assert(tls.pump(c3, s3))
+    assert.is_true(c3:info().resumed)
+    assert.equal("x25519", c3:info().group)
+  end)
+
+  it("a message_out edit after the binders were computed breaks them: decrypt_error", function()
+    local sctx = server_ctx()
+    local sess = first(nil, sctx)
+    local c, s = tls.pair(client_ctx{ session = sess, hooks = {
+      message_out = function(_, msg)
+        if msg.type == "client_hello" then tls.ext.find(msg, "psk_key_exchange_modes").ke_modes = { 1, 0 } end
+      end } }, sctx)
+    tls.pump(c, s)
+    sent(s, "decrypt_error")
+    received(c, "decrypt_error")
+  end)
+
+  it("secrets of a resumed handshake reach the secret hook", function()
+    local sctx = server_ctx()
+    local sess = first(nil, sctx)
+    local labels = {}
+    local c, s = tls.pair(client_ctx{ session = sess, hooks = {
+      secret = function(_, label) labels[label] = true end } }, sctx)
+    assert(tls.pump(c, s))
+    assert.is_true(labels.CLIENT_HANDSHAKE_TRAFFIC_SECRET)
+    assert.is_true(labels.SERVER_TRAFFIC_SECRET_0)
+    assert.is_true(labels.EXPORTER_SECRET)
+  end)
+end)
+
+describe("resumption faults", function()
+  local function with_session(hooks)
+    local sctx = server_ctx()
+    local sess = first(nil, sctx)
+    return sctx, sess
+  end
+
+  it("pre_shared_key not last: illegal_parameter", function()
+    local sctx, sess = with_session()
+    local c, s = tls.pair(client_ctx{ session = sess, hooks = { message_out = function(_, msg)
+      if msg.type == "client_hello" then tls.ext.move(msg, "pre_shared_key", 1) end
+    end } }, sctx)
+    tls.pump(c, s)
+    sent(s, "illegal_parameter")
+    received(c, "illegal_parameter")
+    assert.matches("pre_shared_key", s:error())
+  end)
+
+  it("pre_shared_key without psk_key_exchange_modes: missing_extension", function()
+    local sctx, sess = with_session()
+    local c, s = tls.pair(client_ctx{ session = sess, hooks = { message_out = function(_, msg)
+      if msg.type == "client_hello" then tls.ext.remove(msg, "psk_key_exchange_modes") end
+    end } }, sctx)
+    tls.pump(c, s)
+    sent(s, "missing_extension")
+    received(c, "missing_extension")
+  end)
+
+  it("a binder that does not validate: decrypt_error", function()
+    local sctx, sess = with_session()
+    local c, s = tls.pair(client_ctx{ session = sess, hooks = { message_out = function(_, msg)
+      if msg.type == "client_hello" then
+        local p = tls.ext.find(msg, "pre_shared_key")
+        local b = p.binders[1]
+        p.binders[1] = b:sub(1, -2) .. string.char(b:byte(-1) ~ 1)
+      end
+    end } }, sctx)
+    tls.pump(c, s)
+    sent(s, "decrypt_error")
+    received(c, "decrypt_error")
+  end)
+
+  it("binders and identities differ in number: illegal_parameter", function()
+    local sctx, sess = with_session()
+    local c, s = tls.pair(client_ctx{ session = sess, hooks = { message_out = function(_, msg)
+      if msg.type == "client_hello" then
+        local p = tls.ext.find(msg, "pre_shared_key")
+        p.binders[2] = p.binders[1]
+      end
+    end } }, sctx)
+    tls.pump(c, s)
+    sent(s, "illegal_parameter")
+    received(c, "illegal_parameter")
+  end)
+
+  it("selected_identity out of range: the client says illegal_parameter", function()
+    local sctx, sess = with_session()
+    local c, s = tls.pair(client_ctx{ session = sess }, server_ctx{ ticket_key = nil,
+      certificate = PKI .. "leaf-p256.chain.pem", key = PKI .. "leaf-p256.key" })
+    -- the same server context (its ticket key) with a lying ServerHello
+    c, s = tls.pair(client_ctx{ session = sess }, sctx)
+    s:on("message_out", function(_, msg)
+      if msg.type == "server_hello" then tls.ext.find(msg, "pre_shared_key").selected_identity = 5 end
+    end)
+    tls.pump(c, s)
+    sent(c, "illegal_parameter")
+    received(s, "illegal_parameter")
+  end)
+
+  it("pre_shared_key in a ServerHello when none was offered: unsupported_extension", function()
+    local sctx = server_ctx()
+    local c, s = tls.pair(client_ctx(), sctx)
+    s:on("message_out", function(_, msg)
+      if msg.type == "server_hello" then
+        tls.ext.insert(msg, { type = "pre_shared_key", selected_identity = 0 })
+      end
+    end)
+    tls.pump(c, s)
+    assert.matches("^alert sent: fatal", c:error())
+    assert.matches("^alert received: fatal", s:error())
+  end)
+
+  it("a certificate in a resumed handshake: unexpected_message", function()
+    local sctx, sess = with_session()
+    local c, s = tls.pair(client_ctx{ session = sess }, sctx)
+    s:on("message_out", function(conn, msg)
+      if msg.type == "encrypted_extensions" then
+        return { msg, { type = "certificate", certificate_request_context = "", certificate_list = {} } }
+      end
+    end)
+    tls.pump(c, s)
+    sent(c, "unexpected_message")
+    received(s, "unexpected_message")
+  end)
+end)
+
+describe("external PSK", function()
+  local key = ("\1"):rep(32)
+
+  it("resumes nothing but authenticates both sides with the PSK (no certificate)", function()
+    local sctx = assert(tls.context{ mode = "server", psk = { identity = "client-1", key = key } })
+    local cctx = client_ctx{ psk = { identity = "client-1", key = key } }
+    local c, s = tls.pair(cctx, sctx)
+    assert(tls.pump(c, s))
+    assert.is_true(c:info().resumed)
+    assert.is_true(s:info().resumed)
+    assert.equal("TLS_AES_128_GCM_SHA256", c:info().suite)
+  end)
+
+  it("SHA-384 PSKs pick a SHA-384 suite", function()
+    local p = { identity = "c384", key = key, hash = "sha384" }
+    local c, s = tls.pair(client_ctx{ psk = p }, assert(tls.context{ mode = "server", psk = p }))
+    assert(tls.pump(c, s))
+    assert.equal("TLS_AES_256_GCM_SHA384", c:info().suite)
+  end)
+
+  it("a wrong key: decrypt_error; an unknown identity without certificate: handshake_failure", function()
+    local sctx = assert(tls.context{ mode = "server", psk = { identity = "client-1", key = key } })
+    local c, s = tls.pair(client_ctx{ psk = { identity = "client-1", key = ("\2"):rep(32) } }, sctx)
+    tls.pump(c, s)
+    sent(s, "decrypt_error")
+    received(c, "decrypt_error")
+    c, s = tls.pair(client_ctx{ psk = { identity = "client-2", key = key } }, sctx)
+    tls.pump(c, s)
+    sent(s, "handshake_failure")
+    received(c, "handshake_failure")
+  end)
+
+  it("misuse raises", function()
+    assert.has_error(function() client_ctx{ psk = { identity = "", key = key } } end)
+    assert.has_error(function() client_ctx{ psk = { identity = "x", key = ("k"):rep(65) } } end)
+    assert.has_error(function() client_ctx{ psk = { identity = "x", key = key, hash = "md5" } } end)
+    assert.has_error(function() client_ctx{ psk = { identity = "x", key = key, extra = 1 } } end)
+  end)
+end)
