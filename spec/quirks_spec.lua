@@ -70,13 +70,11 @@ describe("quirks: options", function()
     assert.has_error(function() c:quirk("record_version", "9.9") end)
   end)
 
-  it("bad_binder is unsupported until PSK lands", function()
-    local ctx, err, name = tls.context{ mode = "client", quirks = { bad_binder = true } }
-    assert.is_nil(ctx)
-    assert.equal("UNSUPPORTED", name)
-    assert.matches("bad_binder", err)
+  it("bad_binder is a known quirk", function()
+    assert.truthy(client_ctx{ bad_binder = true })
     local c = client_ctx():connection()
-    assert.is_nil((c:quirk("bad_binder", true)))
+    assert(c:quirk("bad_binder", true))
+    assert.is_true(c:quirk("bad_binder"))
   end)
 
   it("normalizes names to codes; conn:quirk reads back and clears", function()
@@ -183,6 +181,39 @@ local CASES = {
   { "app_data_early", "after_ccs", "client", "unexpected_message" },
   { "app_data_early", "after_ccs", "server", "unexpected_message" },
 }
+
+-- bad_binder needs a PSK to offer: a session from a first handshake with the same server.
+-- With a seeded client rng the hello is the same with and without the quirk, so the
+-- binder sent is the honest one with its last bit flipped.
+describe("quirks in memory: bad_binder", function()
+  local function binder_sent(cctx, sctx, how)
+    local c, s = tls.pair(cctx, sctx)
+    if how == "conn" then assert(c:quirk("bad_binder", true)) end
+    local sent_binder
+    c:on("message_out", function(_, msg)
+      if msg.type == "client_hello" then sent_binder = tls.ext.find(msg, "pre_shared_key").binders[1] end
+    end)
+    tls.pump(c, s)
+    return sent_binder, c, s
+  end
+  for _, how in ipairs{ "ctx", "conn" } do
+    it(("client bad_binder (%s): the server answers decrypt_error"):format(how), function()
+      local sctx = server_ctx()
+      local c0, s0 = tls.pair(client_ctx(), sctx)
+      assert(tls.pump(c0, s0))
+      local sess = assert(c0:session())
+      local extra = { session = sess, rng = tls.rng.seeded("bad_binder") }
+      local honest, hc, hs = binder_sent(client_ctx(nil, extra), sctx)
+      assert.is_true(hs:info().resumed and hc:info().resumed)
+      local q = how == "ctx" and { bad_binder = true } or nil
+      local bad_b, c, s = binder_sent(client_ctx(q, extra), sctx, how)
+      sent(s, "decrypt_error")
+      received(c, "decrypt_error")
+      assert.equal(32, #honest)
+      assert.equal(honest:sub(1, -2) .. string.char(honest:byte(-1) ~ 1), bad_b)
+    end)
+  end
+end)
 
 local function label(v)
   if type(v) == "table" then

@@ -190,6 +190,30 @@ describe("resumption", function()
     received(c, "decrypt_error")
   end)
 
+  it("the psk_binder hook sees (conn, index, computed) and may replace the binder", function()
+    local sctx = server_ctx()
+    local sess = first(nil, sctx)
+    local calls = {}
+    local c, s = tls.pair(client_ctx{ session = sess, hooks = {
+      psk_binder = function(_, index, computed) calls[#calls + 1] = { index, computed } end } }, sctx)
+    assert(tls.pump(c, s))
+    assert.equal(1, #calls)
+    assert.equal(1, calls[1][1])
+    assert.equal(32, #calls[1][2])
+    assert.is_true(s:info().resumed)
+    -- an answer is sent instead (another length included): the server refuses it
+    c, s = tls.pair(client_ctx{ session = sess, hooks = {
+      psk_binder = function() return ("\0"):rep(40) end } }, sctx)
+    tls.pump(c, s)
+    sent(s, "decrypt_error")
+    received(c, "decrypt_error")
+    -- a wrong type is the script's error
+    c, s = tls.pair(client_ctx{ session = sess, hooks = { psk_binder = function() return 1 end } }, sctx)
+    local ok, err = tls.pump(c, s)
+    assert.is_nil(ok)
+    assert.matches("psk_binder hook: bytes or nil expected", err)
+  end)
+
   it("secrets of a resumed handshake reach the secret hook", function()
     local sctx = server_ctx()
     local sess = first(nil, sctx)

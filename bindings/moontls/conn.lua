@@ -374,10 +374,10 @@ run_hook.verify_peer = function(conn, st, ev, name)
   return true
 end
 
-for _, n in ipairs{ "psk_binder" } do
-  run_hook[n] = function(conn, st, ev, name)
-    return answer_hook(conn, st, ev, name, ev.data, event_view(ev))
-  end
+-- psk_binder (client): `(conn, index, computed, ev)` for each binder of the ClientHello,
+-- index 1-based like pre_shared_key.identities; return bytes to send instead.
+run_hook.psk_binder = function(conn, st, ev, name)
+  return answer_hook(conn, st, ev, name, ev.scheme + 1, ev.data, event_view(ev))
 end
 
 -- Informational hooks: every handler runs; verdicts mean nothing.

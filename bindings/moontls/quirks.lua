@@ -12,7 +12,7 @@
 -- hashes the unsplit message, as the peer must see it once reassembled).
 --
 -- Misuse (unknown quirk, wrong value) raises "tls.quirks: ..."; what this build cannot
--- do (bad_binder: no PSK yet) returns nil, "unsupported: ...", "UNSUPPORTED".
+-- do (none today) returns nil, "unsupported: ...", "UNSUPPORTED".
 local core = require "moontls.core"
 local names = require "moontls.names"
 local ext = require "moontls.ext"
@@ -135,6 +135,7 @@ local SPEC = {
   end,
   bad_finished = boolean,
   bad_signature = boolean,
+  bad_binder = boolean,
   key_share = function(k, v)
     if type(v) ~= "table" then bad("%s: {invalid = kind} expected", k) end
     for f in pairs(v) do
@@ -196,9 +197,7 @@ local SPEC = {
 }
 
 -- Quirks this build knows by name but cannot do yet.
-local UNSUPPORTED = {
-  bad_binder = "bad_binder (no PSK support yet: the psk_binder hook never fires)",
-}
+local UNSUPPORTED = {}
 
 -- Which hooks each quirk needs; hello_retry and pack_flight need none.
 local NEEDS = {
@@ -210,6 +209,7 @@ local NEEDS = {
   skip = { "message_out" }, duplicate = { "message_out" }, reorder = { "message_out" },
   wrong_type = { "message_out" }, trailing = { "message_out" },
   bad_finished = { "verify_data" }, bad_signature = { "message_out" },
+  bad_binder = { "psk_binder" },
   key_share = { "message_out", "key_share" },
   send_version = { "message_out" }, send_supported_versions = { "message_out" },
   send_cipher_suite = { "message_out" }, send_alpn = { "message_out" },
@@ -562,6 +562,13 @@ end
 
 function HOOKS.verify_data(conn, side, computed)
   if state(conn).q.bad_finished then return flip_last(computed) end
+  return nil
+end
+
+-- bad_binder (BoGo SendInvalidPSKBinder): every PSK binder the client sends is off by one
+-- bit; the server must answer decrypt_error (RFC 8446 4.2.11.2, 6.2).
+function HOOKS.psk_binder(conn, index, computed)
+  if state(conn).q.bad_binder then return flip_last(computed) end
   return nil
 end
 
