@@ -1,0 +1,123 @@
+-- Live resumption interop on 127.0.0.1 (RFC 8446 2.2, 4.6.1), both roles:
+--   moontls client -> openssl s_server -www, gnutls-serv --echo: a first handshake
+--     leaves a session from the peer's NewSessionTicket; the second resumes with it;
+--   openssl s_client -sess_out / -sess_in, gnutls-cli --resume -> moontls server.
+-- Every peer is started and killed here; every wait is bounded.
+local tls = require "moontls"
+local H = require "interop.helpers"
+
+local function have(cmd)
+  return os.execute("command -v " .. cmd .. " >/dev/null 2>&1") == true
+end
+
+local S_CLIENT = "openssl s_client -tls1_3 -connect 127.0.0.1:%d -CAfile " .. H.CA
+  .. " -servername localhost -verify_return_error -ign_eof"
+
+-- One GET to s_server -www; the page says "New, ..." or "Reused, ...". The tickets
+-- arrive before the page, so the connection has a session afterwards.
+local function www(port, opts)
+  local c, err, name
+  for _ = 1, 20 do
+    local ctx = assert(tls.context{ mode = "client", cafile = H.CA, server_name = "localhost" })
+    c, err, name = tls.connect("127.0.0.1", port, ctx, { timeout = 10, handshake = true,
+                                                           session = opts and opts.session })
+    if c or not tostring(err):find("connection refused", 1, true) then break end
+    require("socket").sleep(0.05)
+  end
+  assert.truthy(c, tostring(err) .. " " .. tostring(name))
+  assert(c:send("GET / HTTP/1.0\r\n\r\n"))
+  local page = c:receive("*a") or ""
+  c:close()
+  return c, page
+end
+
+describe("moontls client resumes with", function()
+  after_each(H.kill_all)
+  teardown(H.cleanup)
+
+  it("openssl s_server", function()
+    if not have("openssl") then pending("no openssl") return end
+    local pid, port = H.openssl_server("leaf-p256", "-www")
+    local c1, page1 = www(port)
+    assert.matches("New, TLSv1.3", page1)
+    assert.is_false(c1:info().resumed)
+    local sess = assert(c1:session(), "no session from s_server's tickets")
+    local c2, page2 = www(port, { session = sess })
+    assert.is_true(c2:info().resumed)
+    assert.matches("Reused, TLSv1.3", page2)
+    -- the bytes survive export and import
+    local c3, page3 = www(port, { session = tls.session(sess:export()) })
+    assert.is_true(c3:info().resumed)
+    assert.matches("Reused, TLSv1.3", page3)
+    assert.truthy(pid)
+  end)
+
+  it("openssl s_server after a HelloRetryRequest (binder over the new transcript)", function()
+    if not have("openssl") then pending("no openssl") return end
+    -- we share x25519 only; s_server takes P-256 only: HRR on both connections
+    local _, port = H.openssl_server("leaf-p256", "-www -groups P-256")
+    local c1, page1 = www(port)
+    assert.matches("New, TLSv1.3", page1)
+    assert.is_true(c1:info().hrr)
+    local c2, page2 = www(port, { session = assert(c1:session()) })
+    assert.is_true(c2:info().hrr)
+    assert.is_true(c2:info().resumed)
+    assert.matches("Reused, TLSv1.3", page2)
+  end)
+
+  it("gnutls-serv", function()
+    if not have("gnutls-serv") then pending("no gnutls-serv") return end
+    local _, port = H.gnutls_server("leaf-p256")
+    local function once(sess)
+      local ctx = assert(tls.context{ mode = "client", cafile = H.CA, server_name = "localhost" })
+      local c, err
+      for _ = 1, 20 do
+        c, err = tls.connect("127.0.0.1", port, ctx, { timeout = 10, handshake = true, session = sess })
+        if c or not tostring(err):find("connection refused", 1, true) then break end
+        require("socket").sleep(0.05)
+      end
+      assert.truthy(c, tostring(err))
+      assert(c:send("ping\n"))
+      assert.equal("ping", c:receive("*l"))
+      local s = c:session()
+      local resumed = c:info().resumed
+      c:close()
+      return resumed, s
+    end
+    local r1, sess = once()
+    assert.is_false(r1)
+    assert.truthy(sess, "no session from gnutls-serv's ticket")
+    local r2 = once(sess)
+    assert.is_true(r2)
+  end)
+end)
+
+describe("a moontls server resumes", function()
+  after_each(H.kill_all)
+  teardown(H.cleanup)
+
+  it("openssl s_client -sess_out then -sess_in", function()
+    if not have("openssl") then pending("no openssl") return end
+    local pid, port, log = H.moontls_server{ count = 2 }
+    local sess = H.TMP .. "/s_client.sess"
+    local out1 = H.run_client(S_CLIENT:format(port) .. " -sess_out " .. sess, "one\n", "echo: one")
+    assert.matches("New, TLSv1.3", out1)
+    assert.truthy(H.read(sess):find("BEGIN SSL SESSION PARAMETERS", 1, true), "s_client kept no session")
+    local out2 = H.run_client(S_CLIENT:format(port) .. " -sess_in " .. sess, "two\n", "echo: two")
+    assert.matches("Reused, TLSv1.3", out2)
+    assert.truthy(H.wait_exit(pid, 10))
+    local l = H.read(log)
+    assert.matches("resumed=false", l)
+    assert.matches("handshake ok .* resumed=true", l)
+  end)
+
+  it("gnutls-cli --resume", function()
+    if not have("gnutls-cli") then pending("no gnutls-cli") return end
+    local pid, port, log = H.moontls_server{ count = 2 }
+    local out = H.run_client(("gnutls-cli --x509cafile %s --resume -p %d 127.0.0.1 --sni-hostname localhost --verify-hostname localhost")
+      :format(H.CA, port), "hello\n", "This is a resumed session", 20)
+    assert.matches("This is a resumed session", out)
+    assert.truthy(H.wait_exit(pid, 10))
+    assert.matches("handshake ok .* resumed=true", H.read(log))
+  end)
+end)
