@@ -314,7 +314,7 @@ local function streams_of(input)
     return { client = table.concat(parts.client), server = table.concat(parts.server) }, chunks, role
   end
   if type(input) ~= "table" or type(input.client) ~= "string" or type(input.server) ~= "string" then
-    error("tls.trace.decrypt: a trace or {client = bytes, server = bytes} expected", 3)
+    error("tls.trace.decrypt: a trace or {client = bytes, server = bytes} expected", 4)
   end
   return { client = input.client, server = input.server }, nil, "client"
 end
