@@ -371,20 +371,22 @@ static int l_event_done(lua_State *L)
     return 1;
 }
 
-/* conn:_inject(content_type, bytes[, hash]) -> rc: queue a message the state machine does
- * not see (manual driving; mt_conn_inject). hash defaults to true. */
+/* conn:_inject(content_type, bytes[, hash[, position]]) -> rc: queue a message the state
+ * machine does not see (manual driving; mt_conn_inject_at). hash defaults to true;
+ * position "last" (default: after everything queued) or "next" (MT_INJECT_NEXT). */
 static int l_inject(lua_State *L)
 {
-    mtl_conn *b = enter(L);
+    static const char *const positions[] = {"last", "next", NULL};
+    check_conn(L, 1);
     size_t n;
     int ct = (int)luaL_checkinteger(L, 2);
     const char *p = luaL_checklstring(L, 3, &n);
     int hash = lua_isnoneornil(L, 4) ? 1 : lua_toboolean(L, 4);
-    if (ct < 0 || ct > 255) {
-        leave(b);
-        return luaL_argerror(L, 2, "content type 0..255 expected");
-    }
-    int rc = mt_conn_inject(b->c, (uint8_t)ct, (const uint8_t *)p, n, hash);
+    luaL_argcheck(L, ct >= 0 && ct <= 255, 2, "content type 0..255 expected");
+    int where = lua_isnoneornil(L, 5) ? 0 : luaL_checkoption(L, 5, NULL, positions);
+    mtl_conn *b = enter(L);
+    int rc = mt_conn_inject_at(b->c, where == 1 ? MT_INJECT_NEXT : MT_INJECT_LAST, (uint8_t)ct,
+                               (const uint8_t *)p, n, hash);
     leave(b);
     lua_pushinteger(L, rc);
     return 1;

@@ -154,9 +154,51 @@ int mt_conn_event_set_outer_type(mt_conn *c, uint8_t outer_type)
 
 int mt_conn_inject(mt_conn *c, uint8_t content_type, const uint8_t *msg, size_t len, int hash)
 {
+    return mt_conn_inject_at(c, MT_INJECT_LAST, content_type, msg, len, hash);
+}
+
+static mt_item *item_alloc(mt_conn *c, mt_item_kind kind);
+static void item_free(mt_item *it);
+
+int mt_conn_inject_at(mt_conn *c, int where, uint8_t content_type, const uint8_t *msg, size_t len,
+                      int hash)
+{
     if (c->err) return c->err;
-    MT_TRY(mt_eng_send(c, content_type, msg, len));
-    c->queue_tail->nohash = !hash;
+    MT_ENSURE(where == MT_INJECT_LAST || where == MT_INJECT_NEXT, MT_ERR_BAD_PARAM);
+    if (where == MT_INJECT_LAST) {
+        MT_TRY(mt_eng_send(c, content_type, msg, len));
+        c->queue_tail->nohash = !hash;
+        return 0;
+    }
+    mt_item *it = item_alloc(c, MT_ITEM_MSG);
+    MT_ENSURE(it != NULL, MT_ERR_NO_MEMORY);
+    it->ct = content_type;
+    it->nohash = !hash;
+    it->ahead = 1;
+    if (mt_buf_append(&it->bytes, msg, len) != 0) {
+        item_free(it);
+        return MT_ERR_NO_MEMORY;
+    }
+    mt_item *head = c->queue;
+    if (head && head->kind == MT_ITEM_MSG && head->stage == 1 && c->ev_state == MT_EV_WAITING &&
+        c->ev.kind == MT_HOOK_MESSAGE_OUT) {
+        /* Ahead of the message paused at message_out: out_msg splices these in front of
+         * it once its verdict is in. */
+        if (c->ahead_tail)
+            c->ahead_tail->next = it;
+        else
+            c->ahead = it;
+        c->ahead_tail = it;
+        return 0;
+    }
+    /* After the item being written, and after what was injected ahead before. */
+    mt_item **link = &c->queue;
+    if (head && head->started) link = &head->next;
+    while (*link && (*link)->ahead && !(*link)->started)
+        link = &(*link)->next;
+    it->next = *link;
+    *link = it;
+    if (it->next == NULL) c->queue_tail = it;
     return 0;
 }
 
@@ -215,7 +257,7 @@ int mt_conn_error(const mt_conn *c, const char **where)
  * Output pipeline
  * --------------------------------------------------------------------------------- */
 
-static mt_item *item_new(mt_conn *c, mt_item_kind kind)
+static mt_item *item_alloc(mt_conn *c, mt_item_kind kind)
 {
     mt_item *it = calloc(1, sizeof *it);
     if (it == NULL) return NULL;
@@ -228,6 +270,13 @@ static mt_item *item_new(mt_conn *c, mt_item_kind kind)
         it->flight = c->flight;
         it->seq = c->msg_seq++;
     }
+    return it;
+}
+
+static mt_item *item_new(mt_conn *c, mt_item_kind kind)
+{
+    mt_item *it = item_alloc(c, kind);
+    if (it == NULL) return NULL;
     if (c->queue_tail)
         c->queue_tail->next = it;
     else
@@ -239,6 +288,7 @@ static mt_item *item_new(mt_conn *c, mt_item_kind kind)
 static void item_free(mt_item *it)
 {
     mt_buf_free(&it->bytes);
+    mt_buf_free(&it->park);
     mt_wipe(it->key_material, sizeof it->key_material);
     free(it);
 }
@@ -249,7 +299,6 @@ static void queue_pop(mt_conn *c)
     c->queue = it->next;
     if (c->queue == NULL) c->queue_tail = NULL;
     item_free(it);
-    c->item_stage = 0;
 }
 
 int mt_eng_send(mt_conn *c, uint8_t ct, const uint8_t *p, size_t n)
@@ -393,17 +442,65 @@ static int flush(mt_conn *c)
     return 0;
 }
 
-/* One MSG item: flush other content, [message_out], transcript, coalesce, flush. */
+/* out_msg asks out_pump to start again from the head of the queue (items were spliced in
+ * front of the one it was working on). Internal; never leaves this file. */
+#define MT_REQUEUE 0x3fe
+
+/* A message's final objects into the transcript and the coalescing buffer, then
+ * adoption. repl/lens/n: the verdict when replaced, else the item's own bytes. */
+static int emit_msg(mt_conn *c, mt_item *it, const uint8_t *repl, const size_t *lens, size_t n,
+                    int replaced, int hash_final, int adopt)
+{
+    int hashed = it->ct == MT_CT_HANDSHAKE && !it->nohash;
+    int rc = 0;
+    if (hashed && !hash_final) rc = mt_transcript_add(&c->tr, it->bytes.data, it->bytes.len);
+    size_t count = replaced ? n : 1, off = 0;
+    for (size_t i = 0; i < count && rc == 0; i++) {
+        mt_slice m = replaced ? mt_slice_of(repl + off, lens[i]) : mt_buf_slice(&it->bytes);
+        if (replaced) off += lens[i];
+        if (hashed && hash_final) rc = mt_transcript_add(&c->tr, m.p, m.len);
+        if (rc == 0) rc = mt_buf_append(&c->coalesce, m.p, m.len);
+    }
+    /* Adoption (SCRIPTING.md 6.5): the state machine re-reads the one final message as
+     * the one it meant to send. */
+    if (rc == 0 && adopt && replaced && n == 1 && c->adopt_fn)
+        rc = c->adopt_fn(c, it->ct, mt_slice_of(repl, lens[0]));
+    c->coalesce_ct = it->ct;
+    return rc;
+}
+
+/* Keep the current verdict in the item (stage 2) and put the items injected ahead of it
+ * in front of it in the queue. */
+static int park(mt_conn *c, mt_item *it, int hash_final, int adopt)
+{
+    it->park_replaced = c->ev_state == MT_EV_DONE && c->ev_replaced;
+    it->park_hash_final = hash_final;
+    it->park_adopt = adopt;
+    it->park_n = 0;
+    if (it->park_replaced) {
+        MT_TRY(mt_buf_set(&it->park, c->ev_repl.data, c->ev_repl.len));
+        it->park_n = c->ev_nrepl;
+        memcpy(it->park_lens, c->ev_lens, sizeof it->park_lens);
+    }
+    c->ahead_tail->next = c->queue;
+    c->queue = c->ahead;
+    c->ahead = c->ahead_tail = NULL;
+    return 0;
+}
+
+/* One MSG item: flush other content, [message_out], transcript, coalesce, flush.
+ * Stages: 0 start, 1 message_out, 2 parked behind items injected ahead of it (flush
+ * check again), 3 parked verdict to emit, 4 emitted. */
 static int out_msg(mt_conn *c, mt_item *it)
 {
-    if (c->item_stage == 0) {
+    if (it->stage == 0 || it->stage == 2) {
         /* Records carry one content type: send what is pending of another type first,
          * and never coalesce CCS, alerts or application data with anything. */
         if (c->coalesce.len && (c->coalesce_ct != it->ct || it->ct != MT_CT_HANDSHAKE))
             MT_TRY(flush(c));
-        c->item_stage = 1;
+        it->stage = it->stage == 0 ? 1 : 3;
     }
-    if (c->item_stage == 1) {
+    if (it->stage == 1) {
         mt_event t = {.kind = MT_HOOK_MESSAGE_OUT,
                       .dir = 0,
                       .content_type = it->ct,
@@ -415,24 +512,28 @@ static int out_msg(mt_conn *c, mt_item *it)
                       .hash_final = 1,
                       .adopt = 0};
         MT_TRY(hook_point(c, &t, it->bytes.data, it->bytes.len));
-        int hash_final = c->ev_state == MT_EV_DONE ? c->ev_hash_final : 1;
-        int hashed = it->ct == MT_CT_HANDSHAKE && !it->nohash;
-        int rc = 0;
-        if (hashed && !hash_final) rc = mt_transcript_add(&c->tr, it->bytes.data, it->bytes.len);
-        for (size_t i = 0; i < verdict_count(c) && rc == 0; i++) {
-            mt_slice m = verdict_obj(c, i, mt_buf_slice(&it->bytes));
-            if (hashed && hash_final) rc = mt_transcript_add(&c->tr, m.p, m.len);
-            if (rc == 0) rc = mt_buf_append(&c->coalesce, m.p, m.len);
+        int done = c->ev_state == MT_EV_DONE;
+        int hash_final = done ? c->ev_hash_final : 1, adopt = done && c->ev_adopt;
+        int rc;
+        if (c->ahead) {
+            /* The hook injected messages ahead of this one (MT_INJECT_NEXT): they go
+             * first; this one waits with its verdict. */
+            rc = park(c, it, hash_final, adopt);
+            ev_reset(c);
+            MT_TRY(rc);
+            it->stage = 2;
+            return MT_REQUEUE;
         }
-        /* Adoption (SCRIPTING.md 6.5): the state machine re-reads the one final message as
-         * the one it meant to send. */
-        if (rc == 0 && c->ev_state == MT_EV_DONE && c->ev_adopt && c->ev_replaced &&
-            c->ev_nrepl == 1 && c->adopt_fn)
-            rc = c->adopt_fn(c, it->ct, verdict_obj(c, 0, mt_buf_slice(&it->bytes)));
+        rc = emit_msg(c, it, c->ev_repl.data, c->ev_lens, c->ev_nrepl, done && c->ev_replaced,
+                      hash_final, adopt);
         ev_reset(c);
         MT_TRY(rc);
-        c->coalesce_ct = it->ct;
-        c->item_stage = 2;
+        it->stage = 4;
+    }
+    if (it->stage == 3) {
+        MT_TRY(emit_msg(c, it, it->park.data, it->park_lens, it->park_n, it->park_replaced,
+                        it->park_hash_final, it->park_adopt));
+        it->stage = 4;
     }
     if (it->ct != MT_CT_HANDSHAKE) MT_TRY(flush(c));
     return 0;
@@ -442,10 +543,14 @@ static int out_pump(mt_conn *c)
 {
     while (c->queue) {
         mt_item *it = c->queue;
+        it->started = 1;
         switch (it->kind) {
-        case MT_ITEM_MSG:
-            MT_TRY(out_msg(c, it));
+        case MT_ITEM_MSG: {
+            int rc = out_msg(c, it);
+            if (rc == MT_REQUEUE) continue;
+            MT_TRY(rc);
             break;
+        }
         case MT_ITEM_KEYS:
             MT_TRY(flush(c));
             MT_TRY(mt_rec_prot_install(&c->wr, &it->keys));
@@ -1087,6 +1192,11 @@ void mt_conn_free(mt_conn *c)
     if (c->hs_free) c->hs_free(c->hs);
     while (c->queue)
         queue_pop(c);
+    while (c->ahead) {
+        mt_item *it = c->ahead;
+        c->ahead = it->next;
+        item_free(it);
+    }
     while (c->info)
         info_pop(c);
     mt_rec_prot_free(&c->rd);

@@ -119,6 +119,15 @@ typedef struct mt_item {
     mt_buf bytes;         /* MSG: the message (handshake: header + body) */
     uint32_t flight, seq; /* MSG: for the message_out event */
     int nohash;           /* MSG: injected with hash = 0: never enters the transcript */
+    int started;          /* the output pipeline began working on it */
+    int stage;            /* MSG: position inside out_msg (engine.c) */
+    int ahead;            /* injected with MT_INJECT_NEXT */
+    /* MSG parked at stage 2: the message_out verdict, kept while items injected ahead of
+     * it go out (mt_conn_inject_at with MT_INJECT_NEXT during its hook) */
+    mt_buf park;
+    size_t park_lens[16];
+    size_t park_n;
+    int park_replaced, park_hash_final, park_adopt;
     mt_rec_keys keys;     /* KEYS: slices point into key_material */
     uint8_t key_material[2 * MT_AEAD_MAX_KEY_LEN + 2 * MT_HASH_MAX_LEN];
     struct mt_item *next;
@@ -177,7 +186,7 @@ struct mt_conn {
     /* output */
     mt_rec_prot wr;
     mt_item *queue, *queue_tail;
-    int item_stage;  /* position inside the head item */
+    mt_item *ahead, *ahead_tail; /* injected ahead of the message paused at message_out */
     mt_buf coalesce; /* bytes of one content type waiting to be cut into records */
     uint8_t coalesce_ct;
     size_t flush_off;   /* bytes of coalesce already cut */

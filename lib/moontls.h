@@ -408,6 +408,21 @@ int mt_conn_event_set_outer_type(mt_conn *c, uint8_t outer_type);
  * messages: manual driving and injection. For handshake messages `hash` says whether it
  * enters the transcript. The state machine does not see it (send what it would not). */
 int mt_conn_inject(mt_conn *c, uint8_t content_type, const uint8_t *msg, size_t len, int hash);
+/* Where mt_conn_inject_at puts the message in the output queue. */
+enum {
+    MT_INJECT_LAST = 0, /* after everything queued (mt_conn_inject) */
+    MT_INJECT_NEXT = 1  /* before the next queued item: ahead of everything that has not
+                           reached the record layer yet */
+};
+/* mt_conn_inject with a position. MT_INJECT_NEXT: while a message is paused at its
+ * message_out hook (not yet hashed or framed), the injected message goes out before it
+ * (a hook puts a record in front of the message it sees: application data right before
+ * the first message under new keys); while an item is being written (a record_out or
+ * wire_out hook, a key change) it goes out right after that item; otherwise first of the
+ * queue. Several MT_INJECT_NEXT messages keep their order. MT_ERR_BAD_PARAM for another
+ * position. */
+int mt_conn_inject_at(mt_conn *c, int where, uint8_t content_type, const uint8_t *msg, size_t len,
+                      int hash);
 /* Server: answer the first ClientHello with a HelloRetryRequest asking for `group` (0:
  * the group the engine would pick) even when a usable share was offered; with twice = 1
  * answer the second ClientHello with another HelloRetryRequest (RFC 8446 4.1.4 forbids

@@ -450,6 +450,42 @@ describe("quirks in memory: what reaches the wire", function()
     assert.equal("TLS_AES_128_GCM_SHA256", s:info().suite)
   end)
 
+  -- app_data_early = "after_ccs": one application data record injected right after the
+  -- CCS, under the handshake keys, ahead of the first handshake message those keys
+  -- protect, which goes out unchanged (no record is re-typed).
+  for _, case in ipairs{ { "client", "finished" }, { "server", "encrypted_extensions" } } do
+    local role, first = table.unpack(case)
+    it(("app_data_early = after_ccs on the %s: CCS, application data, then %s"):format(role, first), function()
+      local c, s = pair(role, "app_data_early", "after_ccs", "ctx")
+      local quirky, peer = c, s
+      if role == "server" then quirky, peer = s, c end
+      local recs = peer_records(peer)
+      local sent_msgs = {}
+      quirky:on("message_out", function(_, m) sent_msgs[#sent_msgs + 1] = m.type end)
+      local got = {}
+      peer:on("message_in", function(_, m) got[#got + 1] = m.type end)
+      assert.is_nil((tls.pump(c, s)))
+      sent(peer, "unexpected_message")
+      received(quirky, "unexpected_message")
+      local ccs
+      for i, r in ipairs(recs) do
+        if r.type == "change_cipher_spec" then ccs = i end
+      end
+      assert.is_number(ccs)
+      local ad = recs[ccs + 1]
+      assert.equal("application_data", ad.type)
+      assert.equal("handshake", ad.epoch)
+      assert.equal(#"early application data", ad.len)
+      -- the peer refused it: nothing after it was read, and the message it preceded was
+      -- built and hooked as usual (message_out saw it once, unchanged by the quirk)
+      assert.is_nil(recs[ccs + 2])
+      local n = 0
+      for _, t in ipairs(sent_msgs) do if t == first then n = n + 1 end end
+      assert.equal(1, n)
+      for _, t in ipairs(got) do assert.not_equal(first, t) end
+    end)
+  end
+
   it("quirks run after the context's own hooks, which still see every message", function()
     local types = {}
     local c, s = tls.pair(client_ctx({ duplicate = "finished" },
@@ -526,6 +562,7 @@ describe("quirks against openssl", function()
     { "outer_type", 22, "unexpected_message" },
     { "duplicate", { "finished" }, "unexpected_message" },
     { "app_data_early", "before_handshake", "unexpected_message" },
+    { "app_data_early", "after_ccs", "unexpected_message" },
     { "key_share", { invalid = "zero" }, "illegal_parameter" },
     { "bad_finished", true, "decrypt_error" },
     { "trailing", { finished = "\0" }, "decode_error" },

@@ -145,6 +145,36 @@ local function event_view(ev)
   }
 end
 
+local CONTENT_TYPES = { change_cipher_spec = 20, alert = 21, handshake = 22, application_data = 23,
+                        heartbeat = 24 }
+
+-- ev.inject(content_type, bytes[, opts]) in a message, record or wire hook: queue a
+-- message (a handshake message with its header, or a record's content: alert,
+-- application data, ...) through the record layer, which the state machine never sees.
+-- opts.position: "next" (the default here) puts it before the next queued item: ahead
+-- of the message a message_out hook is looking at, right after the record a
+-- record_out/wire_out hook is looking at (mt_conn_inject_at); "last" after everything
+-- queued. opts.hash = false keeps a handshake message out of the transcript. Misuse
+-- raises; a refusal returns nil, err, NAME.
+local function injector(conn)
+  return function(ct, bytes, opts)
+    if type(ct) == "string" then ct = CONTENT_TYPES[ct] or error("ev.inject: unknown content type " .. ct, 2) end
+    if math.type(ct) ~= "integer" or ct < 0 or ct > 255 then error("ev.inject: content type expected", 2) end
+    if type(bytes) ~= "string" then error("ev.inject: bytes expected", 2) end
+    opts = opts or {}
+    if type(opts) ~= "table" then error("ev.inject: opts table expected", 2) end
+    for k in pairs(opts) do
+      if k ~= "position" and k ~= "hash" then error(("ev.inject: unknown option %q"):format(tostring(k)), 2) end
+    end
+    local pos = opts.position or "next"
+    if pos ~= "next" and pos ~= "last" then error("ev.inject: position \"next\" or \"last\" expected", 2) end
+    local rc = conn:_inject(ct, bytes, opts.hash ~= false, pos)
+    if rc ~= 0 then return core.fail(rc, "ev.inject") end
+    return true
+  end
+end
+M.injector = injector
+
 -- Each returns ok, err: whether the hooks ran without error.
 local run_hook = {}
 
@@ -207,6 +237,7 @@ local function message_hook(conn, st, ev, name)
   end
   local e = event_view(ev)
   e.encode = function() return current(msg) end
+  if ev.dir == 0 then e.inject = injector(conn) end
   local ok, v = first_verdict(handlers(st, name), conn, msg, e)
   if not ok then return false, v end
   local good, objs = pcall(message_objects, v, msg, current, hints)
@@ -228,6 +259,7 @@ local function record_hook(conn, st, ev, name)
   }
   local orig_type = rec.type
   local e = event_view(ev)
+  if ev.dir == 0 then e.inject = injector(conn) end
   local ok, v = first_verdict(handlers(st, name), conn, rec, e)
   if not ok then return false, v end
   if v == nil and rec.payload ~= ev.data then v = rec.payload end
@@ -250,7 +282,9 @@ run_hook.record_out = record_hook
 run_hook.record_in = record_hook
 
 local function wire_hook(conn, st, ev, name)
-  local ok, v = first_verdict(handlers(st, name), conn, ev.data, event_view(ev))
+  local e = event_view(ev)
+  if ev.dir == 0 then e.inject = injector(conn) end
+  local ok, v = first_verdict(handlers(st, name), conn, ev.data, e)
   if not ok then return false, v end
   local good, objs = pcall(objects, v, "bytes")
   if not good then return false, objs end

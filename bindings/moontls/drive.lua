@@ -165,9 +165,11 @@ local function tap(conn, st, ev)
   end
   if ev.kind == BIT.message_out and ev.paused and ev.content_type == 22 then
     if d.held and d.held.seq == ev.seq then d.held = ev return "hold" end
-    if d.inject[1] == ev.data then
-      table.remove(d.inject, 1)
-      return nil
+    for i, bytes in ipairs(d.inject) do -- ours: injected messages pass (any position)
+      if bytes == ev.data then
+        table.remove(d.inject, i)
+        return nil
+      end
     end
     local tname = cm.msg_type_name(ev)
     if d["until"] and tname ~= d["until"] then return nil end
@@ -389,7 +391,8 @@ local function final_bytes(d, msg, hints, opts)
   return bytes
 end
 
-local OPTS = { mutate = true, body = true, hash = true, adopt = true, name = true, record = true, timeout = true }
+local OPTS = { mutate = true, body = true, hash = true, adopt = true, name = true, record = true, timeout = true,
+               position = true }
 local function check_opts(fn, opts)
   if opts == nil then return {} end
   if type(opts) ~= "table" then error(fn .. ": opts table expected", 3) end
@@ -399,13 +402,18 @@ local function check_opts(fn, opts)
   return opts
 end
 
-local function inject(conn, st, d, ct, bytes, hash)
+-- position: "last" (default: after everything queued, so after a held message too) or
+-- "next" (before the next queued item: ahead of a held message).
+local function inject(conn, st, d, ct, bytes, hash, position)
+  if position ~= nil and position ~= "last" and position ~= "next" then
+    error("position: \"next\" or \"last\" expected, got " .. tostring(position), 3)
+  end
   if ct == 22 then d.inject[#d.inject + 1] = bytes end
-  local rc = conn:_inject(ct, bytes, hash ~= false)
+  local rc = conn:_inject(ct, bytes, hash ~= false, position or "last")
   if rc ~= 0 then
     return nil, failure_error(conn) or new_error("state", { detail = "inject failed (" .. rc .. ")" })
   end
-  if d.held then return true end -- goes out after the held message
+  if d.held then return true end -- goes out with the held message (before or after it)
   return advance(conn, st)
 end
 
@@ -415,7 +423,9 @@ end
 -- body (on the body, the header length follows), hash (false: the transcript hashes the
 -- engine's own encoding; for an injected message, false keeps it out of the transcript),
 -- adopt (the engine takes the message as what it meant: the client's ClientHello; the
--- server's ServerHello, HelloRetryRequest, EncryptedExtensions), name (the step).
+-- server's ServerHello, HelloRetryRequest, EncryptedExtensions), name (the step),
+-- position (an injected message: "next" goes before the next queued item, "last" after
+-- everything queued, the default).
 function Conn:send_message(m, fields, opts)
   if type(m) == "table" and opts == nil and fields ~= nil and (fields.name or fields.mutate or fields.body
       or fields.hash ~= nil or fields.adopt ~= nil) then
@@ -457,7 +467,7 @@ function Conn:send_message(m, fields, opts)
     self:_event_done(0)
     ok, err = advance(self, st)
   else
-    ok, err = inject(self, st, d, content_type_of(msg), bytes, opts.hash)
+    ok, err = inject(self, st, d, content_type_of(msg), bytes, opts.hash, opts.position)
   end
   if not ok then return nil, step_error(err, opts.name) end
   return true
@@ -466,7 +476,8 @@ end
 -- conn:send_record(content_type, payload[, opts]): opts.protect = false writes a plain
 -- record header and the payload straight to the transport; otherwise the payload goes
 -- through the record layer (protected once keys are in use), opts.version sets the
--- record header's version.
+-- record header's version, and opts.position = "next" sends it before the next queued
+-- item (ahead of a held message: conn:build's) instead of after everything queued.
 function Conn:send_record(ct, payload, opts)
   if type(ct) == "string" then ct = CT[ct] or error("conn:send_record: unknown content type " .. ct, 2) end
   if math.type(ct) ~= "integer" then error("conn:send_record: content type expected", 2) end
@@ -481,7 +492,7 @@ function Conn:send_record(ct, payload, opts)
     st.extra_mask = (st.extra_mask or 0) | (1 << BIT.record_out)
     cm.refresh_hooks(self)
   end
-  local ok, err = inject(self, st, d, ct, payload, opts.hash)
+  local ok, err = inject(self, st, d, ct, payload, opts.hash, opts.position)
   if not ok then return nil, step_error(err, opts.name) end
   return true
 end

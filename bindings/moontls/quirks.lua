@@ -3,8 +3,9 @@
 -- (message_out, record_out, wire_out, key_share, verify_data): set it in
 -- tls.context{quirks = {...}} or with conn:quirk(name, value), and the connection gets
 -- one hook per point it needs, which applies all of its quirks in a fixed order. Only
--- hello_retry needs the config (mt_config_force_hrr), and outer_type one event knob
--- (mt_conn_event_set_outer_type, bindings/quirks.c).
+-- hello_retry needs the config (mt_config_force_hrr), outer_type one event knob
+-- (mt_conn_event_set_outer_type, bindings/quirks.c), and app_data_early = "after_ccs"
+-- injects a record ahead of a message (ev.inject, mt_conn_inject_at).
 --
 -- Decision versus wire: quirks change what goes on the wire; the engine's state stays
 -- what it negotiated (a lie in send_cipher_suite does not change the suite we use). The
@@ -215,7 +216,7 @@ local NEEDS = {
   send_cipher_suite = { "message_out" }, send_alpn = { "message_out" },
   send_session_id = { "message_out" }, send_compression = { "message_out" },
   duplicate_extension = { "message_out" },
-  app_data_early = { "record_out", "wire_out" },
+  app_data_early = { "message_out", "wire_out" },
   pack_flight = {}, hello_retry = {},
 }
 
@@ -413,6 +414,14 @@ function HOOKS.message_out(conn, msg, ev)
   if q.ccs and q.ccs.after_finished and t == "finished" and not S.late_ccs then
     S.late_ccs = "pending" -- wire_out appends a plaintext CCS to the Finished record
   end
+  if q.app_data_early == "after_ccs" and hs and ev.epoch ~= "initial" and not S.ad_sent then
+    -- An application data record right after the CCS, under the handshake keys: ahead of
+    -- the first handshake message those keys protect (the client's Finished, the
+    -- server's EncryptedExtensions), which itself goes out unchanged.
+    S.ad_sent = true
+    local ok, err = ev.inject("application_data", "early application data", { position = "next" })
+    if not ok then error("app_data_early: " .. tostring(err), 0) end
+  end
   if q.skip and q.skip[t] then return false end
   local out = { bytes }
   if q.duplicate and q.duplicate[t] then out[2] = bytes end
@@ -456,14 +465,6 @@ function HOOKS.record_out(conn, rec, ev)
   end
   local pieces = { rec.payload }
   local changed = false
-  if q.app_data_early == "after_ccs" and protected and not S.ad_sent then
-    -- The first protected record after the CCS goes out as application data under the
-    -- handshake keys, led by a record of early data.
-    S.ad_sent = true
-    rec.type = "application_data"
-    table.insert(pieces, 1, "early application data")
-    changed = true
-  end
   local ct = rec.content_type
   if q.oversize_records and (ct == 22 or ct == 23) and rec.type == names.content_types[ct] then
     -- Merge each full-size record with the next one into a record over 2^14 bytes.

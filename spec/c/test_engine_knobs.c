@@ -695,8 +695,135 @@ static void test_adopt_encrypted_extensions(void)
     mt_config_unref(scfg);
 }
 
+/* ---- injection ahead of the queue (mt_conn_inject_at, MT_INJECT_NEXT) ---- */
+
+typedef struct {
+    /* what to inject, and when: at the message_out of handshake type `at_msg` (0: never)
+     * or at the record_out of content type `at_record` (0: never) */
+    uint8_t at_msg, at_record;
+    int count; /* how many to inject there (payloads "1", "2", ...) */
+    int injected;
+    /* the log of records written: content type, epoch, first payload byte */
+    uint8_t ct[32], first[32];
+    uint32_t epoch[32];
+    size_t n;
+} order_ctx;
+
+static void inject_and_log(mt_conn *conn, const mt_event *ev, void *ud)
+{
+    order_ctx *x = ud;
+    int here = (ev->kind == MT_HOOK_MESSAGE_OUT && ev->content_type == 22 && x->at_msg &&
+                ev->msg_type == x->at_msg) ||
+               (ev->kind == MT_HOOK_RECORD_OUT && x->at_record && ev->content_type == x->at_record);
+    if (here && !x->injected) {
+        x->injected = 1;
+        for (int i = 0; i < x->count; i++) {
+            uint8_t b = (uint8_t)('1' + i);
+            CHECK_EQ(mt_conn_inject_at(conn, MT_INJECT_NEXT, 23, &b, 1, 1), 0);
+        }
+    }
+    if (ev->kind == MT_HOOK_RECORD_OUT && x->n < 32) {
+        x->ct[x->n] = ev->content_type;
+        x->epoch[x->n] = ev->epoch;
+        x->first[x->n] = ev->len ? ev->data[0] : 0;
+        x->n++;
+    }
+}
+
+/* Index of the first logged record of content type ct with first byte b (-1: none). */
+static int logged(const order_ctx *x, uint8_t ct, int b)
+{
+    for (size_t i = 0; i < x->n; i++)
+        if (x->ct[i] == ct && (b < 0 || x->first[i] == b)) return (int)i;
+    return -1;
+}
+
+static void test_inject_ahead_of_message(void)
+{
+    mt_config *ccfg = client(), *scfg = server();
+    mt_config_set_hooks(ccfg, MT_HOOK_BIT(MT_HOOK_MESSAGE_OUT) | MT_HOOK_BIT(MT_HOOK_RECORD_OUT));
+    /* At the client Finished's message_out: two application data records ahead of it, in
+     * order, under the handshake keys, right after the compatibility CCS. */
+    order_ctx x = {.at_msg = 20, .count = 2};
+    mt_conn *c = mt_conn_new(ccfg), *s = mt_conn_new(scfg);
+    pump(c, s, inject_and_log, &x, NULL, NULL);
+    CHECK_EQ(x.injected, 1);
+    int ccs = logged(&x, 20, -1), one = logged(&x, 23, '1'), two = logged(&x, 23, '2'),
+        fin = logged(&x, 22, 20);
+    CHECK(ccs >= 0 && one == ccs + 1 && two == one + 1 && fin == two + 1);
+    if (one >= 0) CHECK_EQ(x.epoch[one], 1); /* handshake keys */
+    /* RFC 8446 5: application data before the peer's Finished: unexpected_message */
+    CHECK_EQ(mt_conn_error(s, NULL), MT_ERR_UNEXPECTED);
+    CHECK_EQ(mt_conn_error(c, NULL), MT_ERR_RECV(MT_ALERT_UNEXPECTED_MESSAGE));
+    mt_conn_free(c);
+    mt_conn_free(s);
+    /* Server side: ahead of EncryptedExtensions, the first message under its handshake
+     * keys: after the CCS and the key change, before EncryptedExtensions. */
+    mt_config_set_hooks(scfg, MT_HOOK_BIT(MT_HOOK_MESSAGE_OUT) | MT_HOOK_BIT(MT_HOOK_RECORD_OUT));
+    order_ctx y = {.at_msg = 8, .count = 1};
+    c = mt_conn_new(ccfg);
+    s = mt_conn_new(scfg);
+    pump(c, s, NULL, NULL, inject_and_log, &y);
+    CHECK_EQ(y.injected, 1);
+    ccs = logged(&y, 20, -1);
+    one = logged(&y, 23, '1');
+    int ee = logged(&y, 22, 8);
+    CHECK(ccs >= 0 && one == ccs + 1 && ee == one + 1);
+    if (one >= 0) CHECK_EQ(y.epoch[one], 1);
+    CHECK_EQ(mt_conn_error(c, NULL), MT_ERR_UNEXPECTED);
+    CHECK_EQ(mt_conn_error(s, NULL), MT_ERR_RECV(MT_ALERT_UNEXPECTED_MESSAGE));
+    mt_conn_free(c);
+    mt_conn_free(s);
+    mt_config_unref(ccfg);
+    mt_config_unref(scfg);
+}
+
+static void test_inject_after_record(void)
+{
+    mt_config *ccfg = client(), *scfg = server();
+    mt_config_set_hooks(ccfg, MT_HOOK_BIT(MT_HOOK_RECORD_OUT));
+    /* At the CCS record's record_out: the CCS is being written, so the injection goes
+     * right after it, before the Finished queued next. */
+    order_ctx x = {.at_record = 20, .count = 1};
+    mt_conn *c = mt_conn_new(ccfg), *s = mt_conn_new(scfg);
+    pump(c, s, inject_and_log, &x, NULL, NULL);
+    int ccs = logged(&x, 20, -1), one = logged(&x, 23, '1'), fin = logged(&x, 22, 20);
+    CHECK(ccs >= 0 && one == ccs + 1 && fin == one + 1);
+    CHECK_EQ(mt_conn_error(s, NULL), MT_ERR_UNEXPECTED);
+    mt_conn_free(c);
+    mt_conn_free(s);
+    mt_config_unref(ccfg);
+    mt_config_unref(scfg);
+}
+
+static void test_inject_positions(void)
+{
+    mt_config *ccfg = client();
+    mt_config_set_hooks(ccfg, MT_HOOK_BIT(MT_HOOK_RECORD_OUT));
+    /* Before the first run: LAST appends, NEXT goes first (ahead of the ClientHello the
+     * run builds, too). */
+    mt_conn *c = mt_conn_new(ccfg);
+    CHECK_EQ(mt_conn_inject_at(c, MT_INJECT_LAST, 23, (const uint8_t *)"A", 1, 1), 0);
+    CHECK_EQ(mt_conn_inject_at(c, MT_INJECT_NEXT, 23, (const uint8_t *)"B", 1, 1), 0);
+    CHECK_EQ(mt_conn_inject_at(c, MT_INJECT_NEXT, 23, (const uint8_t *)"C", 1, 1), 0);
+    CHECK_EQ(mt_conn_inject_at(c, 7, 23, (const uint8_t *)"D", 1, 1), MT_ERR_BAD_PARAM);
+    order_ctx x = {0};
+    run_side(c, inject_and_log, &x);
+    CHECK_EQ(x.n, 4);
+    CHECK_EQ(x.first[0], 'B');
+    CHECK_EQ(x.first[1], 'C');
+    CHECK_EQ(x.first[2], 'A');
+    CHECK_EQ(x.ct[3], 22);
+    CHECK_EQ(x.first[3], 1); /* ClientHello */
+    mt_conn_free(c);
+    mt_config_unref(ccfg);
+}
+
 int main(void)
 {
+    RUN(test_inject_ahead_of_message);
+    RUN(test_inject_after_record);
+    RUN(test_inject_positions);
     RUN(test_adopt_server_hello_suite);
     RUN(test_adopt_server_hello_group);
     RUN(test_adopt_hello_retry);
