@@ -136,8 +136,12 @@ static void gcm_ctr(const mt_aead *a, const uint8_t *nonce, const uint8_t *in, u
 
 /* ---- ChaCha20-Poly1305 ---- */
 
+/* Seal or open in1 || in2 (open: in2 is empty) into out. libtomcrypt's encrypt and
+ * decrypt continue the keystream and the Poly1305 input across calls, so two pieces cost
+ * no gathering copy. */
 static int cp_run(const mt_aead *a, const uint8_t *nonce, const uint8_t *aad, size_t aad_len,
-                  const uint8_t *in, size_t len, uint8_t *out, uint8_t *tag, int decrypt)
+                  const uint8_t *in1, size_t len1, const uint8_t *in2, size_t len2, uint8_t *out,
+                  uint8_t *tag, int decrypt)
 {
     chacha20poly1305_state st;
     unsigned long tl = 16;
@@ -146,18 +150,22 @@ static int cp_run(const mt_aead *a, const uint8_t *nonce, const uint8_t *aad, si
     memcpy(&st, &a->u.cp, sizeof st);
     MT_ENSURE_GOTO(chacha20poly1305_setiv(&st, nonce, 12) == CRYPT_OK, MT_ERR_CRYPTO);
     /* libtomcrypt rejects NULL pointers even for empty input, and pads the AAD (RFC 8439
-     * 2.8: pad16(aad)) only when the first ciphertext call is made, so both calls are
-     * always made, with a dummy buffer when empty. */
+     * 2.8: pad16(aad)) only when the first ciphertext call is made, so at least one call
+     * is always made, with a dummy buffer when empty. */
     MT_ENSURE_GOTO(chacha20poly1305_add_aad(&st, aad_len ? aad : dummy, aad_len) == CRYPT_OK,
                    MT_ERR_CRYPTO);
     if (decrypt) {
-        MT_ENSURE_GOTO(chacha20poly1305_decrypt(&st, len ? in : dummy, len, len ? out : dummy) ==
-                           CRYPT_OK,
-                       MT_ERR_CRYPTO);
+        MT_ENSURE_GOTO(
+            chacha20poly1305_decrypt(&st, len1 ? in1 : dummy, len1, len1 ? out : dummy) == CRYPT_OK,
+            MT_ERR_CRYPTO);
     } else {
-        MT_ENSURE_GOTO(chacha20poly1305_encrypt(&st, len ? in : dummy, len, len ? out : dummy) ==
-                           CRYPT_OK,
-                       MT_ERR_CRYPTO);
+        if (len1 || !len2)
+            MT_ENSURE_GOTO(chacha20poly1305_encrypt(&st, len1 ? in1 : dummy, len1,
+                                                    len1 ? out : dummy) == CRYPT_OK,
+                           MT_ERR_CRYPTO);
+        if (len2)
+            MT_ENSURE_GOTO(chacha20poly1305_encrypt(&st, in2, len2, out + len1) == CRYPT_OK,
+                           MT_ERR_CRYPTO);
     }
     MT_ENSURE_GOTO(chacha20poly1305_done(&st, tag, &tl) == CRYPT_OK && tl == 16, MT_ERR_CRYPTO);
 out:
@@ -177,7 +185,7 @@ int mt_aead_seal(mt_aead *a, const uint8_t *nonce, const uint8_t *aad, size_t aa
     /* SP 800-38D 5.2.1.1: len(P) <= 2^39 - 256 bits; far above any TLS record. */
     MT_ENSURE(len <= ((size_t)1 << 32), MT_ERR_BAD_PARAM);
     if (a->id == MT_AEAD_CHACHA20_POLY1305) {
-        MT_TRY_GOTO(cp_run(a, nonce, aad, aad_len, in, len, out, tag, 0));
+        MT_TRY_GOTO(cp_run(a, nonce, aad, aad_len, in, len, NULL, 0, out, tag, 0));
     } else {
         gcm_ctr(a, nonce, in, out, len);
         gcm_tag(a, nonce, aad, aad_len, out, len, tag);
@@ -196,27 +204,40 @@ int mt_aead_seal2(mt_aead *a, const uint8_t *nonce, const uint8_t *aad, size_t a
                   (in2 != NULL || len2 == 0),
               MT_ERR_BAD_PARAM);
     MT_ENSURE(len1 <= ((size_t)1 << 31) && len2 <= ((size_t)1 << 31), MT_ERR_BAD_PARAM);
-    /* The counter stream continues across the two pieces only at a block boundary, and
-     * libtomcrypt's ChaCha20-Poly1305 cannot be fed twice here (its NULL checks): both
-     * cases fall back to one contiguous buffer, the output itself. */
-    if (a->id == MT_AEAD_CHACHA20_POLY1305 || len1 % 16 != 0) {
-        if (len1 && out != in1) memmove(out, in1, len1);
-        if (len2) memmove(out + len1, in2, len2);
-        return mt_aead_seal(a, nonce, aad, aad_len, out, len1 + len2, out);
+    uint8_t ctr[16], tag[16], blk[16];
+    int rc = MT_OK;
+    if (a->id == MT_AEAD_CHACHA20_POLY1305) {
+        MT_TRY_GOTO(cp_run(a, nonce, aad, aad_len, in1, len1, in2, len2, out, tag, 0));
+        memcpy(&out[len1 + len2], tag, 16);
+        goto out;
     }
-    uint8_t ctr[16], tag[16];
     memcpy(ctr, nonce, 12);
     ctr[12] = 0;
     ctr[13] = 0;
     ctr[14] = 0;
     ctr[15] = 2; /* GCTR from inc32(J0), SP 800-38D 7.1 step 3 */
-    if (len1) mt_aes_ctr32(&a->u.gcm.aes, ctr, in1, out, len1);
-    if (len2) mt_aes_ctr32(&a->u.gcm.aes, ctr, in2, out + len1, len2);
+    /* The counter stream continues across calls only at a block boundary: in1's whole
+     * blocks, then one block gathered from in1's tail and in2's head, then the rest of
+     * in2, each written where it belongs in out. */
+    size_t whole = len1 - len1 % 16, tail = len1 - whole;
+    if (whole) mt_aes_ctr32(&a->u.gcm.aes, ctr, in1, out, whole);
+    size_t head = 0;
+    if (tail) {
+        head = len2 < 16 - tail ? len2 : 16 - tail;
+        memcpy(blk, in1 + whole, tail);
+        if (head) memcpy(blk + tail, in2, head);
+        mt_aes_ctr32(&a->u.gcm.aes, ctr, blk, blk, tail + head);
+        memcpy(out + whole, blk, tail);
+        if (head) memcpy(out + len1, blk + tail, head);
+    }
+    if (len2 > head) mt_aes_ctr32(&a->u.gcm.aes, ctr, in2 + head, out + len1 + head, len2 - head);
     gcm_tag(a, nonce, aad, aad_len, out, len1 + len2, tag);
     memcpy(&out[len1 + len2], tag, 16);
+out:
+    mt_wipe(blk, sizeof blk);
     mt_wipe(tag, sizeof tag);
     mt_wipe(ctr, sizeof ctr);
-    return MT_OK;
+    return rc;
 }
 
 int mt_aead_open(mt_aead *a, const uint8_t *nonce, const uint8_t *aad, size_t aad_len,
@@ -232,7 +253,7 @@ int mt_aead_open(mt_aead *a, const uint8_t *nonce, const uint8_t *aad, size_t aa
     if (a->id == MT_AEAD_CHACHA20_POLY1305) {
         /* The received tag is copied first: out may overlap it only when out == in, and
          * then the plaintext never reaches the tag bytes. */
-        MT_TRY_GOTO(cp_run(a, nonce, aad, aad_len, in, n, out, tag, 1));
+        MT_TRY_GOTO(cp_run(a, nonce, aad, aad_len, in, n, NULL, 0, out, tag, 1));
         MT_ENSURE_GOTO(mt_ct_eq(tag, &in[n], 16), MT_ERR_BAD_MAC);
     } else {
         gcm_tag(a, nonce, aad, aad_len, in, n, tag);
