@@ -98,10 +98,13 @@ $(BUILD)/moontls/core.so: $(BIND_OBJ) $(BUILD)/libmoontls.a
 	$(call say,LD,$@)
 	$(Q)$(CC) -shared -o $@ $(BIND_OBJ) $(BUILD)/libmoontls.a $(LIBS)
 
+# Extra link flags per C test: test_plain_wipe sees every free() of lib/ (spec/c/test_plain_wipe.c).
+TEST_LDFLAGS_test_plain_wipe := -Wl,--wrap=free
+
 $(BUILD)/test/%: spec/c/%.c $(wildcard spec/c/*.h) $(BUILD)/libmoontls.a
 	@mkdir -p $(dir $@)
 	$(call say,TEST,$@)
-	$(Q)$(CC) $(CFLAGS_ALL) -o $@ $< $(BUILD)/libmoontls.a $(LIBS)
+	$(Q)$(CC) $(CFLAGS_ALL) -o $@ $< $(BUILD)/libmoontls.a $(LIBS) $(TEST_LDFLAGS_$*)
 
 $(BUILD)/asan/obj/%.o: %.c $(LIB_HDR)
 	@mkdir -p $(dir $@)
@@ -111,7 +114,7 @@ $(BUILD)/asan/obj/%.o: %.c $(LIB_HDR)
 $(BUILD)/asan/test/%: spec/c/%.c $(wildcard spec/c/*.h) $(ASAN_LIB_OBJ)
 	@mkdir -p $(dir $@)
 	$(call say,TEST-SAN,$@)
-	$(Q)$(CC) $(CFLAGS_ALL) $(SAN) -o $@ $< $(ASAN_LIB_OBJ) $(LIBS)
+	$(Q)$(CC) $(CFLAGS_ALL) $(SAN) -o $@ $< $(ASAN_LIB_OBJ) $(LIBS) $(TEST_LDFLAGS_$*)
 
 check-boundaries:
 	@bad=$$(grep -rlE '#include *[<"](lua|lauxlib|lualib)\.h' lib); \

@@ -661,6 +661,78 @@ static int dispatch(mt_conn *c, mt_slice msg)
                        type);
 }
 
+/* The input buffer is read from the front by an offset: taking a record off moves
+ * nothing, so one read that brings several records costs no copy. What is left unread
+ * moves to the front only when the end lacks room for new input (in_room), at most a
+ * part-record each time. Wire bytes: nothing here is wiped. Invariant: in_off < in.len,
+ * or both are 0, so in.len == 0 still means "no input pending". */
+static mt_slice in_pending(const mt_conn *c)
+{
+    if (c->in.len == 0) return mt_slice_of(NULL, 0);
+    return mt_slice_of(c->in.data + c->in_off, c->in.len - c->in_off);
+}
+
+static void in_consume(mt_conn *c, size_t n)
+{
+    c->in_off += n;
+    if (c->in_off < c->in.len) return;
+    c->in.len = 0;
+    c->in_off = 0;
+}
+
+/* Room for n more bytes at the end of `in`. */
+static int in_room(mt_conn *c, size_t n)
+{
+    if (c->in_off && c->in.cap - c->in.len < n) {
+        size_t left = c->in.len - c->in_off;
+        memmove(c->in.data, c->in.data + c->in_off, left);
+        c->in.len = left;
+        c->in_off = 0;
+    }
+    return mt_buf_reserve(&c->in, n);
+}
+
+/* Received plaintext (app_in) is wiped when its buffer is released, freed or grown, not
+ * as it is read: a read only moves app_in_off, and a drained buffer is reused from the
+ * front, the next record overwriting what was read. app_in_dirty remembers how far read
+ * plaintext may still lie past len, so the release wipes that too (app_in_release) and
+ * nothing read outlives the buffer. */
+static void app_in_drained(mt_conn *c)
+{
+    if (c->app_in.len > c->app_in_dirty) c->app_in_dirty = c->app_in.len;
+    c->app_in.len = 0;
+    c->app_in_off = 0;
+}
+
+/* Room for n more bytes of plaintext at the end of app_in. */
+static int app_in_room(mt_conn *c, size_t n)
+{
+    mt_buf *b = &c->app_in;
+    if (b->cap - b->len >= n) return 0;
+    if (c->app_in_off) {
+        /* Move what is unread to the front; what was read stays behind, dirty. */
+        size_t left = b->len - c->app_in_off;
+        memmove(b->data, b->data + c->app_in_off, left);
+        if (b->len > c->app_in_dirty) c->app_in_dirty = b->len;
+        b->len = left;
+        c->app_in_off = 0;
+        if (b->cap - b->len >= n) return 0;
+    }
+    /* Growing copies [0, len) and wipes it in the old block; the rest is wiped here. */
+    if (c->app_in_dirty > b->len) mt_wipe(b->data + b->len, c->app_in_dirty - b->len);
+    c->app_in_dirty = 0;
+    return mt_buf_reserve(b, n);
+}
+
+/* Wipe everything app_in ever held and give the buffer back. */
+static void app_in_release(mt_conn *c)
+{
+    if (c->app_in_dirty > c->app_in.len) c->app_in.len = c->app_in_dirty;
+    mt_buf_free(&c->app_in);
+    c->app_in_off = 0;
+    c->app_in_dirty = 0;
+}
+
 /* Process at most one record. Returns 0 after progress, MT_ERR_WANT_INPUT when a whole
  * record is not there, MT_PAUSED, or an error (already recorded by mt_eng_fail). */
 static int in_pump(mt_conn *c)
@@ -669,7 +741,7 @@ static int in_pump(mt_conn *c)
     if (c->in_stage == 0) {
         mt_record rec;
         size_t used = 0;
-        rc = mt_rec_deframe(mt_buf_slice(&c->in), mt_rec_max_wire_len(&c->rd), &rec, &used);
+        rc = mt_rec_deframe(in_pending(c), mt_rec_max_wire_len(&c->rd), &rec, &used);
         if (rc == MT_ERR_WANT_INPUT) return rc;
         if (rc)
             return mt_eng_fail(c, rc, "record header (type %u, length %u)", rec.outer_type,
@@ -685,13 +757,14 @@ static int in_pump(mt_conn *c)
             c->in_rec = rec;
             rc = 0;
             unprotected = 1;
-        } else if (c->handshake_done && !interested(c, MT_HOOK_RECORD_IN) && c->app_in_off == 0) {
+        } else if (c->handshake_done && !interested(c, MT_HOOK_RECORD_IN)) {
             /* Fast path for application data: open straight into the receive buffer;
              * any other content type is moved out to `plain` afterwards. */
             size_t before = c->app_in.len;
-            rc = mt_rec_open(&c->rd, &rec, &c->app_in, &c->in_rec);
+            rc = app_in_room(c, rec.payload.len);
+            if (rc == 0) rc = mt_rec_open(&c->rd, &rec, &c->app_in, &c->in_rec);
             if (rc == 0 && c->in_rec.type == MT_CT_APPLICATION_DATA) {
-                mt_buf_consume_public(&c->in, used);
+                in_consume(c, used);
                 return 0;
             }
             if (rc == 0) {
@@ -707,7 +780,7 @@ static int in_pump(mt_conn *c)
         if (rc == 0 && unprotected && rec.outer_type == MT_CT_ALERT) c->plain_alert = 1;
         if (rc == 0 && c->in_rec.payload.p != c->plain.data)
             rc = mt_buf_set(&c->plain, c->in_rec.payload.p, c->in_rec.payload.len);
-        mt_buf_consume_public(&c->in, used); /* wire bytes: nothing to wipe */
+        in_consume(c, used);
         if (rc)
             return mt_eng_fail(c, rc, "record (type %u, epoch %u)", rec.outer_type, c->rd.epoch);
         c->in_rec.payload = mt_buf_slice(&c->plain);
@@ -760,7 +833,8 @@ static int in_pump(mt_conn *c)
             c->in_stage = 0;
             if (!c->handshake_done)
                 return mt_eng_fail(c, MT_ERR_UNEXPECTED, "application data before Finished");
-            rc = mt_buf_append(&c->app_in, c->plain.data, c->plain.len);
+            rc = app_in_room(c, c->plain.len);
+            if (rc == 0) rc = mt_buf_append(&c->app_in, c->plain.data, c->plain.len);
             mt_buf_reset(&c->plain);
             return rc ? mt_eng_fail(c, rc, "application data") : 0;
         default:
@@ -845,10 +919,7 @@ static void release_idle(mt_conn *c)
 {
     if (c->in.len == 0 && c->in_reserved == 0) mt_buf_free_public(&c->in);
     if (c->out.len == 0) mt_buf_free_public(&c->out);
-    if (c->app_in_off == c->app_in.len) {
-        mt_buf_free(&c->app_in); /* plaintext: wiped (consumed bytes already are) */
-        c->app_in_off = 0;
-    }
+    if (c->app_in_off == c->app_in.len) app_in_release(c); /* plaintext: wiped */
 }
 
 int mt_conn_run(mt_conn *c)
@@ -892,7 +963,8 @@ int mt_conn_run(mt_conn *c)
             if (rc == MT_PAUSED) return 0;
             for (size_t i = 0; i < verdict_count(c) && rc == 0; i++) {
                 mt_slice s = verdict_obj(c, i, mt_buf_slice(&c->in_raw));
-                rc = mt_buf_append(&c->in, s.p, s.len);
+                rc = in_room(c, s.len);
+                if (rc == 0) rc = mt_buf_append(&c->in, s.p, s.len);
             }
             ev_reset(c);
             mt_buf_free(&c->in_raw);
@@ -917,6 +989,7 @@ int mt_conn_feed(mt_conn *c, const uint8_t *in, size_t len)
     c->in_reserved = 0; /* appending to `in` voids an input reservation */
     if (len == 0) return 0;
     if (interested(c, MT_HOOK_WIRE_IN)) return mt_buf_append(&c->in_raw, in, len);
+    MT_TRY(in_room(c, len));
     return mt_buf_append(&c->in, in, len);
 }
 
@@ -985,10 +1058,7 @@ int mt_conn_read(mt_conn *c, uint8_t *out, size_t cap, size_t *n)
     size_t k = avail < cap ? avail : cap;
     if (k) memcpy(out, c->app_in.data + c->app_in_off, k);
     c->app_in_off += k;
-    if (c->app_in_off == c->app_in.len) {
-        mt_buf_reset(&c->app_in); /* wiped; the allocation stays until release_idle */
-        c->app_in_off = 0;
-    }
+    if (c->app_in_off == c->app_in.len) app_in_drained(c); /* kept until release_idle */
     *n = k;
     if (k == 0 && c->err) return c->err;
     return 0;
@@ -1005,7 +1075,7 @@ uint8_t *mt_conn_input_reserve(mt_conn *c, size_t n)
 {
     c->in_reserved = 0;
     if (c->err || n == 0) return NULL;
-    if (mt_buf_reserve(&c->in, n)) return NULL;
+    if (in_room(c, n)) return NULL;
     c->in_reserved = n;
     c->in_resv_len = c->in.len;
     return c->in.data + c->in.len;
@@ -1040,12 +1110,10 @@ void mt_conn_read_consume(mt_conn *c, size_t n)
     size_t avail = c->app_in.len - c->app_in_off;
     if (n > avail) n = avail;
     if (n == 0) return;
-    mt_wipe(c->app_in.data + c->app_in_off, n); /* plaintext: wiped as it is given up */
+    /* Not wiped here: read plaintext is wiped when the buffer is released, freed or
+     * grown, or overwritten by the next record (see app_in_drained). */
     c->app_in_off += n;
-    if (c->app_in_off < c->app_in.len) return;
-    /* Drained: every byte is wiped; keep the allocation for the next record. */
-    c->app_in.len = 0;
-    c->app_in_off = 0;
+    if (c->app_in_off == c->app_in.len) app_in_drained(c);
 }
 
 int mt_conn_close(mt_conn *c)
@@ -1206,7 +1274,7 @@ void mt_conn_free(mt_conn *c)
     mt_ks13_free(&c->ks);
     mt_buf_free(&c->in);
     mt_buf_free(&c->plain);
-    mt_buf_free(&c->app_in);
+    app_in_release(c);
     mt_buf_free(&c->coalesce);
     mt_buf_free(&c->rec_scratch);
     mt_buf_free(&c->out);

@@ -171,7 +171,9 @@ struct mt_conn {
     mt_buf plain;
     mt_reasm reasm;
     mt_buf app_in;
-    size_t app_in_off;
+    /* app_in_off: bytes of app_in already read; app_in[len, app_in_dirty) may still hold
+     * plaintext that was read (wiped on release, see app_in_drained in engine.c) */
+    size_t app_in_off, app_in_dirty;
     int in_stage; /* 0: deframe; 1: record_in; 2: next message; 3: message_in; 4: handover */
     mt_record in_rec;
     uint32_t rd_opened;       /* records opened under the current read keys */
@@ -182,6 +184,7 @@ struct mt_conn {
     mt_buf in_raw;                                 /* fed bytes waiting for the wire_in hook */
     size_t in_reserved; /* mt_conn_input_reserve: bytes promised past in.len ... */
     size_t in_resv_len; /* ... and in.len when they were (a changed len voids them) */
+    size_t in_off;      /* bytes at the front of `in` already deframed (in_consume) */
 
     /* output */
     mt_rec_prot wr;

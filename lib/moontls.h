@@ -292,7 +292,9 @@ int mt_conn_close(mt_conn *c);
  * idle: mt_conn_run called with no input pending, or mt_conn_input_commit(c, 0) (commit
  * what recv returned, 0 on EAGAIN). An event loop that does either when its socket runs
  * dry keeps idle connections free of record-sized buffers. Received plaintext is wiped
- * as it is consumed or released; ciphertext is not. */
+ * when its buffer is released (at those idle points), grown or freed, or overwritten by
+ * the next record, not byte by byte as it is read: none outlives the connection or lies
+ * in memory it gave back. Ciphertext is not wiped. */
 
 /* Reserve room for up to n (> 0) bytes from the peer at the end of the connection's input
  * buffer and return where they go; the caller writes (recv) into [p, p + n) and then
@@ -313,7 +315,7 @@ int mt_conn_input_commit(mt_conn *c, size_t n);
  * mt_conn_free; returns its length (0 when none). The bytes stay in c; nothing is
  * consumed. p must not be NULL. */
 size_t mt_conn_read_view(mt_conn *c, const uint8_t **p);
-/* Drop n bytes from the front of the pending application data, wiping them (plaintext).
+/* Drop n bytes from the front of the pending application data (wiped later, see above).
  * n larger than what is pending drops all of it. */
 void mt_conn_read_consume(mt_conn *c, size_t n);
 /* TLS 1.3 KeyUpdate: update our sending keys, and ask the peer to update too. */

@@ -1,0 +1,220 @@
+/*
+ * Received plaintext never reaches free(): lib/engine.c wipes read application data when
+ * its buffer is released, grown or freed, not as it is read (mt_conn_read_consume and
+ * mt_conn_read only move an offset), so this checks the memory itself at the moment the
+ * library gives it back.
+ *
+ * Notes:
+ * - The Makefile links this test with -Wl,--wrap=free: every free() in lib/ (and here)
+ *   goes through __wrap_free, which, while `watching`, scans the whole block for a
+ *   16-byte window of the marker text the peer sent. Ciphertext cannot match it by
+ *   chance. The test's own buffers that hold the marker are static, never freed.
+ * - Scenarios: zero-copy reads in odd pieces then the idle release (commit of 0); the
+ *   plain mt_conn_read path then mt_conn_free with data left unread; a receive buffer
+ *   that grows while read data lies in it (records arriving faster than they are read).
+ * - Each scenario also checks that blocks were scanned at all (the wrap is active), and
+ *   that the marker did reach the receiver (the scan would find it if it were left).
+ */
+#define _GNU_SOURCE /* memmem */
+#include "../../lib/moontls.h"
+#include "test.h"
+#include "tls_fixture.h"
+
+#include <malloc.h>
+#include <string.h>
+
+#if defined(__has_include)
+#if __has_include(<valgrind/memcheck.h>)
+#include <valgrind/memcheck.h>
+#endif
+#endif
+#ifndef VALGRIND_MAKE_MEM_DEFINED
+#define VALGRIND_MAKE_MEM_DEFINED(p, n) (void)0
+#endif
+
+static const char marker[] = "PLAINTEXT-MARKER"; /* 16 bytes, repeated in every write */
+static int watching;
+static long scanned, leaked;
+
+void __real_free(void *p);
+void __wrap_free(void *p);
+void __wrap_free(void *p)
+{
+    if (p && watching) {
+        size_t n = malloc_usable_size(p);
+        /* Bytes a buffer reserved but never wrote are undefined to memcheck; only their
+         * contents matter here. */
+        VALGRIND_MAKE_MEM_DEFINED(p, n);
+        scanned++;
+        if (memmem(p, n, marker, 16) != NULL) leaked++;
+    }
+    __real_free(p);
+}
+
+static mt_config *server(void)
+{
+    size_t cn, kn;
+    uint8_t *c = slurp(PKI "leaf-p256.chain.pem", &cn), *k = slurp(PKI "leaf-p256.key", &kn);
+    mt_config *cfg = mt_config_new(MT_ROLE_SERVER);
+    mt_config_add_credential(cfg, c, cn, k, kn);
+    mt_config_set_clock(cfg, fixed_clock, NULL);
+    free(c);
+    free(k);
+    return cfg;
+}
+
+static mt_config *client(void)
+{
+    mt_config *cfg = mt_config_new(MT_ROLE_CLIENT);
+    mt_config_set_server_name(cfg, "localhost");
+    mt_config_set_verify(cfg, 0);
+    mt_config_set_clock(cfg, fixed_clock, NULL);
+    return cfg;
+}
+
+/* Move everything w has for r through mt_conn_feed and run r. */
+static void move(mt_conn *w, mt_conn *r)
+{
+    const uint8_t *p;
+    size_t n = mt_conn_output(w, &p);
+    if (n) CHECK_EQ(mt_conn_feed(r, p, n), 0);
+    mt_conn_output_consume(w, n);
+    mt_conn_run(r);
+}
+
+static void pair(mt_conn **c, mt_conn **s)
+{
+    static mt_config *ccfg, *scfg;
+    if (!ccfg) {
+        ccfg = client();
+        scfg = server();
+    }
+    *c = mt_conn_new(ccfg);
+    *s = mt_conn_new(scfg);
+    for (int i = 0; i < 16; i++) {
+        mt_conn_run(*c);
+        move(*c, *s);
+        move(*s, *c);
+    }
+    CHECK(mt_conn_want(*c) & MT_WANT_DONE);
+    CHECK(mt_conn_want(*s) & MT_WANT_DONE);
+}
+
+static uint8_t text[40000]; /* the marker, over and over */
+
+static void fill(void)
+{
+    for (size_t i = 0; i < sizeof text; i++)
+        text[i] = (uint8_t)marker[i % 16];
+}
+
+/* Some of the received bytes contain the marker where the receiver reads them. */
+static int holds_marker(const uint8_t *p, size_t n)
+{
+    return memmem(p, n, marker, 16) != NULL;
+}
+
+static void begin(void)
+{
+    scanned = leaked = 0;
+    watching = 1;
+}
+
+static void end(void)
+{
+    watching = 0;
+    CHECK(scanned > 0);
+    CHECK_EQ(leaked, 0);
+}
+
+static void test_zero_copy_read_then_idle_release(void)
+{
+    mt_conn *c, *s;
+    pair(&c, &s);
+    begin();
+    static const size_t pieces[] = {1, 999, 16384, 7, 5000};
+    size_t got = 0, k = 0;
+    int seen = 0;
+    for (int round = 0; round < 3; round++) {
+        CHECK_EQ(mt_conn_write(c, text, sizeof text), 0);
+        const uint8_t *p;
+        size_t n = mt_conn_output(c, &p);
+        uint8_t *dst = mt_conn_input_reserve(s, n);
+        CHECK(dst != NULL);
+        if (!dst) break;
+        memcpy(dst, p, n);
+        CHECK_EQ(mt_conn_input_commit(s, n), 0);
+        mt_conn_output_consume(c, n);
+        mt_conn_run(s);
+        const uint8_t *v;
+        size_t m;
+        while ((m = mt_conn_read_view(s, &v)) != 0) {
+            size_t take = pieces[k++ % 5];
+            if (take > m) take = m;
+            seen |= holds_marker(v, m);
+            mt_conn_read_consume(s, take);
+            got += take;
+        }
+        CHECK_EQ(mt_conn_input_commit(s, 0), 0); /* idle: the receive buffer is released */
+    }
+    CHECK_EQ(got, 3 * sizeof text);
+    CHECK(seen);
+    mt_conn_free(c);
+    mt_conn_free(s);
+    end();
+}
+
+static void test_plain_read_then_free_with_data_left(void)
+{
+    mt_conn *c, *s;
+    pair(&c, &s);
+    begin();
+    static uint8_t out[3000];
+    CHECK_EQ(mt_conn_write(c, text, sizeof text), 0);
+    move(c, s);
+    size_t n = 0, got = 0;
+    for (int i = 0; i < 5 && mt_conn_read(s, out, sizeof out, &n) == 0 && n; i++)
+        got += n;
+    CHECK_EQ(got, 5 * sizeof out);
+    CHECK(holds_marker(out, sizeof out));
+    mt_conn_free(c);
+    mt_conn_free(s); /* read and unread plaintext go with it */
+    end();
+}
+
+static void test_receive_buffer_grows_over_read_data(void)
+{
+    mt_conn *c, *s;
+    pair(&c, &s);
+    begin();
+    /* Fill, drain: the buffer now holds read plaintext past its length. */
+    CHECK_EQ(mt_conn_write(c, text, 20000), 0);
+    move(c, s);
+    const uint8_t *v;
+    size_t m = mt_conn_read_view(s, &v);
+    CHECK_EQ(m, 20000);
+    CHECK(holds_marker(v, m));
+    mt_conn_read_consume(s, m);
+    /* Records arrive faster than they are read: the buffer grows (old block freed), with
+     * part of the first batch still unread when it does. */
+    for (int i = 0; i < 4; i++) {
+        CHECK_EQ(mt_conn_write(c, text, sizeof text), 0);
+        move(c, s);
+        mt_conn_read_consume(s, 100);
+    }
+    m = mt_conn_read_view(s, &v);
+    CHECK_EQ(m, 4 * sizeof text - 400);
+    mt_conn_read_consume(s, m / 2);
+    mt_conn_free(c);
+    mt_conn_free(s);
+    end();
+}
+
+int main(void)
+{
+    fill();
+    RUN(test_zero_copy_read_then_idle_release);
+    RUN(test_plain_read_then_free_with_data_left);
+    RUN(test_receive_buffer_grows_over_read_data);
+    return test_summary();
+}
