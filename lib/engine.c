@@ -1056,7 +1056,7 @@ int mt_conn_read(mt_conn *c, uint8_t *out, size_t cap, size_t *n)
 {
     size_t avail = c->app_in.len - c->app_in_off;
     size_t k = avail < cap ? avail : cap;
-    if (k) memcpy(out, c->app_in.data + c->app_in_off, k);
+    if (k) mt_copy(out, c->app_in.data + c->app_in_off, k);
     c->app_in_off += k;
     if (c->app_in_off == c->app_in.len) app_in_drained(c); /* kept until release_idle */
     *n = k;

@@ -18,6 +18,21 @@ void mt_wipe(void *p, size_t n)
     if (n) explicit_bzero(p, n);
 }
 
+void mt_copy(void *dst, const void *src, size_t n)
+{
+    uintptr_t dist = ((uintptr_t)dst - (uintptr_t)src) & 4095;
+    /* Below ~1 KiB glibc copies with vector moves anyway. */
+    if (n < 1024 || dist == 0 || dist >= 64) {
+        if (n) memcpy(dst, src, n);
+        return;
+    }
+    uint8_t *o = dst;
+    const uint8_t *i = src;
+    for (; n >= 64; n -= 64, o += 64, i += 64)
+        __builtin_memcpy(o, i, 64); /* fixed size: inlined as vector moves, no rep movsb */
+    memcpy(o, i, n);
+}
+
 int mt_ct_eq(const void *a, const void *b, size_t n)
 {
     const uint8_t *x = a, *y = b;
@@ -61,7 +76,7 @@ int mt_buf_append(mt_buf *b, const void *p, size_t n)
 {
     if (n == 0) return 0;
     MT_TRY(mt_buf_reserve(b, n));
-    memcpy(b->data + b->len, p, n);
+    mt_copy(b->data + b->len, p, n);
     b->len += n;
     return 0;
 }

@@ -144,8 +144,34 @@ static void test_err_names(void)
     CHECK(mt_alert_name(255) == NULL);
 }
 
+/* mt_copy equals memcpy for every length around its thresholds and every distance
+ * modulo 4096 it treats apart (1..63) and around them. */
+static void test_copy(void)
+{
+    static uint8_t src[8192], dst[8192 + 4096 + 1];
+    for (size_t i = 0; i < sizeof src; i++)
+        src[i] = (uint8_t)(i * 7 + (i >> 8));
+    static const size_t lens[] = {0, 1, 63, 64, 65, 1023, 1024, 1025, 4095, 4096, 8191};
+    int ok = 1;
+    for (size_t want = 0; want < 4096; want += want < 80 ? 1 : 509) {
+        /* dst + at lies `want` bytes past src modulo 4096. */
+        size_t at = (want - ((uintptr_t)dst - (uintptr_t)src)) & 4095;
+        uint8_t *o = dst + at;
+        for (size_t k = 0; k < sizeof lens / sizeof lens[0]; k++) {
+            size_t n = lens[k];
+            memset(dst, 0xee, sizeof dst);
+            mt_copy(o, src, n);
+            ok &= memcmp(o, src, n) == 0;
+            ok &= at == 0 || dst[at - 1] == 0xee;
+            ok &= o[n] == 0xee;
+        }
+    }
+    CHECK(ok);
+}
+
 int main(void)
 {
+    RUN(test_copy);
     RUN(test_reader_ints);
     RUN(test_reader_short);
     RUN(test_reader_vectors);
