@@ -196,12 +196,13 @@ for cert in p256 rsa; do
 done
 
 # ---------------------------------------------------------------- 3: bulk
-# field FILE KEY [after]: the value after KEY in bench_engine's line (after "median" with
-# a third argument).
+# field FILE KEY [MARK]: the value after KEY in bench_engine's line: in its first part
+# (before "median"), or after the token MARK.
 field() {
   awk -v k="$2" -v m="${3:-}" '{ on = (m == "")
     for (i = 1; i < NF; i++) {
-      if ($i == "median") { if (on) exit; on = 1; continue }
+      if (!on && $i == m) { on = 1; continue }
+      if (m == "" && $i == "median") exit
       if (on && $i == k) { print $(i + 1); exit }
     } }' "$1"
 }
@@ -212,6 +213,9 @@ for suite in aes-128-gcm chacha20-poly1305; do
   for k in $BULK_KEYS engine raw; do
     R[bulk_${k}_$suite]=$(field "$tmp/bulk.txt" $k)
     R[bulk_med_${k}_$suite]=$(field "$tmp/bulk.txt" $k median)
+  done
+  for k in seal open open_plain; do
+    R[bulk_rr_${k}_$suite]=$(field "$tmp/bulk.txt" $k round_ratio)
   done
   if [ "$CALLGRIND" != 0 ] && command -v valgrind >/dev/null; then
     log "bulk $suite under callgrind (2 MB)"
@@ -316,13 +320,14 @@ for cert in p256 rsa; do
 done
 for suite in aes-128-gcm chacha20-poly1305; do
   e=${R[bulk_engine_$suite]}
-  sp() { printf '%s/%s' "${R[bulk_med_${1}_$suite]}" "${R[bulk_med_${2}_$suite]}"; }
   row "bulk us/MB ${suite%-poly1305} engine seal+open" "$e" "${R[bulk_ossl_$suite]}" "$(ratio "$e" "${R[bulk_ossl_$suite]}")" "-"
   row "  raw AEAD same records, same process" "${R[bulk_raw_$suite]}" "-" "$(ratio "$e" "${R[bulk_raw_$suite]}")" "<= 1.10"
   row "  seal: engine/raw us/MB (min)" "${R[bulk_seal_$suite]}/${R[bulk_raw_seal_$suite]}" "-" "$(ratio "${R[bulk_seal_$suite]}" "${R[bulk_raw_seal_$suite]}")" "<= 1.10"
   row "  open zero-copy: engine/raw (min)" "${R[bulk_open_$suite]}/${R[bulk_raw_open_$suite]}" "-" "$(ratio "${R[bulk_open_$suite]}" "${R[bulk_raw_open_$suite]}")" "<= 1.10"
   row "  open feed+read: engine/raw (min)" "${R[bulk_open_plain_$suite]}/${R[bulk_raw_open_$suite]}" "-" "$(ratio "${R[bulk_open_plain_$suite]}" "${R[bulk_raw_open_$suite]}")" "-"
-  row "  medians seal, open, feed+read (engine/raw)" "$(sp seal raw_seal) $(sp open raw_open) ${R[bulk_med_open_plain_$suite]}" "-" "-" "-"
+  row "  per-round engine/raw, median: seal" "-" "-" "${R[bulk_rr_seal_$suite]}" "<= 1.10"
+  row "    open zero-copy / open feed+read" "-" "-" "${R[bulk_rr_open_$suite]}/${R[bulk_rr_open_plain_$suite]}" "<= 1.10"
+  row "  medians seal/open/feed+read, raw s/o" "${R[bulk_med_seal_$suite]}/${R[bulk_med_open_$suite]}/${R[bulk_med_open_plain_$suite]}" "${R[bulk_med_raw_seal_$suite]}/${R[bulk_med_raw_open_$suite]}" "-" "-"
   if [ -n "${R[bulk_ir_seal_$suite]:-}" ]; then
     irm() { awk -v a="$1" 'BEGIN { printf "%.2fM", a / 1e6 }'; }
     for k in seal open open_plain; do
@@ -360,7 +365,8 @@ done
 echo "  Server/client 'measured' includes the kernel's socket work (as OpenSSL's does); the"
 echo "  in-memory rows are the engine alone: crypto inside = CPU inside the primitive calls."
 echo "  Bulk: 16 KiB writes, ${BULK_MB} MB per round each way, minimum over $BULK_REPS interleaved"
-echo "  rounds (medians shown for the spread); seal = mt_conn_write + mt_conn_output + consume;"
+echo "  rounds (medians shown for the spread; per-round ratios pair measurements taken back to"
+echo "  back, so clock-speed changes between rounds cancel); seal = mt_conn_write + output + consume;"
 echo "  open = the receiver's CPU for 4 records per read (reserve/commit + view/consume; the copy"
 echo "  into the reservation stands for recv and is not counted), feed+read = mt_conn_feed +"
 echo "  mt_conn_read. Raw = mt_aead_seal/open of the same 16385-byte records. Ir: callgrind, a"

@@ -25,8 +25,10 @@
  *   Each round is a fresh pair (handshake not timed); the server seals (nobody reads it),
  *   the client writes what the server opens. Output, one line: "bulk SUITE" then
  *   "NAME us_per_mb" for the five, seal_ratio, open_ratio, open_plain_ratio (over the raw
- *   figure of the same direction), engine (seal + open), raw, ratio, mb, reps, batch, and
- *   after "median" the five medians (the spread). bulk-ir runs one round after a warm-up
+ *   figure of the same direction), engine (seal + open), raw, ratio, mb, reps, batch,
+ *   after "median" the five medians (the spread), and after "round_ratio" the median over
+ *   the rounds of each round's engine/raw for seal, open and open_plain (both measured
+ *   back to back, so a change of clock speed between rounds cancels out). bulk-ir runs one round after a warm-up
  *   one and toggles callgrind collection around the same timed parts, dumping after each
  *   measurement (valgrind --tool=callgrind --collect-atstart=no; spec/bench/bench.sh reads
  *   the dumps' totals).
@@ -447,6 +449,16 @@ static int cmd_bulk(const char *suite_name, double mb, int reps, int batch)
             per[m][r] = v[m] / 1e3 / mbs; /* us per MB */
     }
     mt_aead_free(raw.a);
+    /* Per round, engine over raw of the same direction, measured back to back: its
+     * median over the rounds does not move with the clock speed between rounds. */
+    double *rr[3];
+    for (int k = 0; k < 3; k++) {
+        rr[k] = calloc((size_t)reps, sizeof(double));
+        for (int r = 0; r < reps; r++)
+            rr[k][r] = k == 0 ? per[B_SEAL][r] / per[B_RAW_SEAL][r]
+                              : per[k == 1 ? B_OPEN : B_OPEN_PLAIN][r] / per[B_RAW_OPEN][r];
+        qsort(rr[k], (size_t)reps, sizeof(double), cmp_double);
+    }
     /* Per figure: minimum and median over the rounds (the median shows the spread). */
     double lo[B_N], med[B_N];
     for (int m = 0; m < B_N; m++) {
@@ -466,7 +478,10 @@ static int cmd_bulk(const char *suite_name, double mb, int reps, int batch)
     printf(" mb %.0f reps %d batch %d median", mbs, reps, batch);
     for (int m = 0; m < B_N; m++)
         printf(" %s %.1f", b_names[m], med[m]);
-    printf("\n");
+    printf(" round_ratio seal %.3f open %.3f open_plain %.3f\n", rr[0][reps / 2],
+           rr[1][reps / 2], rr[2][reps / 2]);
+    for (int k = 0; k < 3; k++)
+        free(rr[k]);
     mt_config_unref(ccfg);
     mt_config_unref(scfg);
     return 0;
