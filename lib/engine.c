@@ -227,6 +227,42 @@ static void send_alert_now(mt_conn *c, uint8_t level, uint8_t desc)
         info_push(c, MT_HOOK_ALERT, 0, mt_alert_name(desc), body, 2);
 }
 
+/* The failure's fatal alert: sealed now, or, when a script watches our records
+ * (record_out or wire_out), left alone in the coalescing buffer for flush_fatal to send
+ * through those hooks. Whatever the pipeline was doing is abandoned. */
+static void fatal_alert(mt_conn *c, uint8_t desc)
+{
+    uint8_t body[2] = {ALERT_LEVEL_FATAL, desc};
+    mt_buf_free(&c->coalesce); /* nothing queued is sent after a fatal alert */
+    if (!interested(c, MT_HOOK_RECORD_OUT) && !interested(c, MT_HOOK_WIRE_OUT)) {
+        send_alert_now(c, ALERT_LEVEL_FATAL, desc);
+        return;
+    }
+    c->flush_off = 0;
+    c->flush_stage = 0;
+    mt_buf_reset(&c->rec_scratch);
+    if (mt_buf_set(&c->coalesce, body, 2) != 0) {
+        send_alert_now(c, ALERT_LEVEL_FATAL, desc);
+        return;
+    }
+    c->coalesce_ct = MT_CT_ALERT;
+    c->fatal_alert = 1;
+    info_push(c, MT_HOOK_ALERT, 0, mt_alert_name(desc), body, 2);
+}
+
+static int flush(mt_conn *c);
+
+/* Send the failure's alert through the record hooks (see fatal_alert), pausing like any
+ * output; once done (or if sealing fails) there is nothing more to send. */
+static void flush_fatal(mt_conn *c)
+{
+    if (!c->fatal_alert || c->ev_state == MT_EV_WAITING || c->info) return;
+    /* An answered event of the abandoned pipeline (the alert's record is not cut yet):
+     * it will never be resumed. */
+    if (c->ev_state == MT_EV_DONE && c->flush_stage == 0) ev_reset(c);
+    if (flush(c) != MT_PAUSED) c->fatal_alert = 0;
+}
+
 int mt_eng_fail(mt_conn *c, int err, const char *fmt, ...)
 {
     if (c->err) return c->err;
@@ -237,13 +273,15 @@ int mt_eng_fail(mt_conn *c, int err, const char *fmt, ...)
     vsnprintf(c->where, sizeof c->where, fmt, ap);
     va_end(ap);
     if (MT_ERR_IS_SENT(err)) {
-        send_alert_now(c, ALERT_LEVEL_FATAL, (uint8_t)MT_ERR_ALERT(err));
-    } else if (err >= MT_ERR_NO_MEMORY && err != MT_ERR_HOOK && err != MT_ERR_WANT_INPUT) {
-        /* RFC 8446 6.2: internal_error for failures unrelated to the peer. */
-        send_alert_now(c, ALERT_LEVEL_FATAL, MT_ALERT_INTERNAL_ERROR);
+        fatal_alert(c, (uint8_t)MT_ERR_ALERT(err));
+    } else if (err >= MT_ERR_NO_MEMORY && err != MT_ERR_WANT_INPUT) {
+        /* RFC 8446 6.2: internal_error for failures unrelated to the peer; a script hook
+         * that failed is one (the peer learns the connection is over, not why). */
+        fatal_alert(c, MT_ALERT_INTERNAL_ERROR);
+    } else {
+        /* Nothing queued will ever be sent after a fatal alert. */
+        mt_buf_free(&c->coalesce);
     }
-    /* Nothing queued will ever be sent after a fatal alert. */
-    mt_buf_free(&c->coalesce);
     return err;
 }
 
@@ -922,7 +960,19 @@ static void release_idle(mt_conn *c)
     if (c->app_in_off == c->app_in.len) app_in_release(c); /* plaintext: wiped */
 }
 
+static int run(mt_conn *c);
+
 int mt_conn_run(mt_conn *c)
+{
+    int rc = run(c);
+    if (c->err) {
+        flush_fatal(c);
+        return c->err;
+    }
+    return rc;
+}
+
+static int run(mt_conn *c)
 {
     if (c->err) return c->err;
     c->in_reserved = 0; /* a run voids an input reservation (mt_conn_input_reserve) */

@@ -23,8 +23,10 @@
  * - Inbound: wire bytes -> [wire_in hook] -> deframe -> open -> [record_in hook] -> by
  *   content type: handshake -> reassembly -> [message_in hook] -> state machine; alert,
  *   change_cipher_spec and application data are handled by the driver.
- * - Errors are sticky (mt_eng_fail): the first one wins, its alert is sealed into the
- *   output at once (no hooks), and every later call returns it.
+ * - Errors are sticky (mt_eng_fail): the first one wins and every later call returns it.
+ *   Its alert is sealed into the output at once, unless the connection has interest in
+ *   record_out or wire_out: then it goes through those hooks (a script may mutate or
+ *   drop it), flushed by mt_conn_run although the connection has failed.
  */
 #ifndef MT_ENGINE_H
 #define MT_ENGINE_H
@@ -190,6 +192,7 @@ struct mt_conn {
     mt_rec_prot wr;
     mt_item *queue, *queue_tail;
     mt_item *ahead, *ahead_tail; /* injected ahead of the message paused at message_out */
+    int fatal_alert; /* the failure's alert waits in `coalesce` for the record hooks */
     mt_buf coalesce; /* bytes of one content type waiting to be cut into records */
     uint8_t coalesce_ct;
     size_t flush_off;   /* bytes of coalesce already cut */

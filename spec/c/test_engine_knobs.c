@@ -819,8 +819,113 @@ static void test_inject_positions(void)
     mt_config_unref(ccfg);
 }
 
+/* ---- our fatal alerts through the record hooks; a failed hook sends internal_error ---- */
+
+static void bad_finished(mt_conn *conn, const mt_event *ev, void *ud)
+{
+    if (ev->kind != MT_HOOK_VERIFY_DATA) return;
+    uint8_t v[64];
+    size_t n = ev->len < sizeof v ? ev->len : sizeof v;
+    memcpy(v, ev->data, n);
+    v[0] ^= 1;
+    mt_conn_event_replace(conn, v, &n, 1);
+}
+
+typedef struct {
+    int mode;      /* 0: log only, 1: rewrite the alert to handshake_failure, 2: drop it */
+    int alerts;    /* alert records seen at record_out */
+    int wire_alert; /* wire_out events carrying an alert record */
+    uint8_t seen[2];
+} alert_ctx;
+
+static void on_alert_record(mt_conn *conn, const mt_event *ev, void *ud)
+{
+    alert_ctx *x = ud;
+    if (ev->kind == MT_HOOK_RECORD_OUT && ev->content_type == 21) {
+        x->alerts++;
+        if (ev->len == 2) memcpy(x->seen, ev->data, 2);
+        if (x->mode == 1) {
+            uint8_t a[2] = {2, MT_ALERT_HANDSHAKE_FAILURE};
+            size_t n = 2;
+            mt_conn_event_replace(conn, a, &n, 1);
+        } else if (x->mode == 2) {
+            mt_conn_event_replace(conn, NULL, NULL, 0);
+        }
+    }
+    /* a protected alert: outer type application_data; count wire_out events after one */
+    if (ev->kind == MT_HOOK_WIRE_OUT && x->alerts && ev->len >= 5) x->wire_alert++;
+}
+
+static void test_fatal_alert_through_hooks(void)
+{
+    mt_config *ccfg = client(), *scfg = server();
+    mt_config_set_hooks(ccfg, MT_HOOK_BIT(MT_HOOK_VERIFY_DATA));
+    mt_config_set_hooks(scfg, MT_HOOK_BIT(MT_HOOK_RECORD_OUT) | MT_HOOK_BIT(MT_HOOK_WIRE_OUT));
+    for (int mode = 0; mode < 3; mode++) {
+        alert_ctx x = {.mode = mode};
+        mt_conn *c = mt_conn_new(ccfg), *s = mt_conn_new(scfg);
+        pump(c, s, bad_finished, NULL, on_alert_record, &x);
+        /* RFC 8446 4.4.4: a Finished that does not verify: decrypt_error. The engine's
+         * decision stays that, whatever the hook did to the record. */
+        CHECK_EQ(mt_conn_error(s, NULL), MT_ERR_SENT(MT_ALERT_DECRYPT_ERROR));
+        CHECK_EQ(x.alerts, 1);
+        CHECK_EQ(x.seen[0], 2);
+        CHECK_EQ(x.seen[1], MT_ALERT_DECRYPT_ERROR);
+        if (mode == 0) {
+            CHECK_EQ(x.wire_alert, 1);
+            CHECK_EQ(mt_conn_error(c, NULL), MT_ERR_RECV(MT_ALERT_DECRYPT_ERROR));
+        } else if (mode == 1) {
+            CHECK_EQ(mt_conn_error(c, NULL), MT_ERR_RECV(MT_ALERT_HANDSHAKE_FAILURE));
+        } else {
+            CHECK_EQ(x.wire_alert, 0); /* dropped: nothing reached the wire */
+            CHECK_EQ(mt_conn_error(c, NULL), 0);
+        }
+        mt_conn_free(c);
+        mt_conn_free(s);
+    }
+    mt_config_unref(ccfg);
+    mt_config_unref(scfg);
+}
+
+static void failing_hook(mt_conn *conn, const mt_event *ev, void *ud)
+{
+    if (ev->kind == MT_HOOK_MESSAGE_OUT && ev->msg_type == 20) {
+        mt_conn_event_done(conn, MT_ERR_HOOK); /* the script raised */
+        (*(int *)ud)++;
+    }
+}
+
+static void test_hook_error_sends_internal_error(void)
+{
+    mt_config *ccfg = client(), *scfg = server();
+    mt_config_set_hooks(ccfg, MT_HOOK_BIT(MT_HOOK_MESSAGE_OUT));
+    int fired = 0;
+    mt_conn *c = mt_conn_new(ccfg), *s = mt_conn_new(scfg);
+    pump(c, s, failing_hook, &fired, NULL, NULL);
+    CHECK_EQ(fired, 1);
+    CHECK_EQ(mt_conn_error(c, NULL), MT_ERR_HOOK);
+    /* RFC 8446 6.2: internal_error, "unrelated to the peer" */
+    CHECK_EQ(mt_conn_error(s, NULL), MT_ERR_RECV(MT_ALERT_INTERNAL_ERROR));
+    mt_conn_free(c);
+    mt_conn_free(s);
+    /* the same with the record hooks watching: the alert goes through them */
+    mt_config_set_hooks(ccfg, MT_HOOK_BIT(MT_HOOK_MESSAGE_OUT) | MT_HOOK_BIT(MT_HOOK_RECORD_OUT));
+    fired = 0;
+    c = mt_conn_new(ccfg);
+    s = mt_conn_new(scfg);
+    pump(c, s, failing_hook, &fired, NULL, NULL);
+    CHECK_EQ(fired, 1);
+    CHECK_EQ(mt_conn_error(s, NULL), MT_ERR_RECV(MT_ALERT_INTERNAL_ERROR));
+    mt_conn_free(c);
+    mt_conn_free(s);
+    mt_config_unref(ccfg);
+    mt_config_unref(scfg);
+}
+
 int main(void)
 {
+    RUN(test_fatal_alert_through_hooks);
+    RUN(test_hook_error_sends_internal_error);
     RUN(test_inject_ahead_of_message);
     RUN(test_inject_after_record);
     RUN(test_inject_positions);
