@@ -659,4 +659,71 @@ int mt_names_at(int kind, size_t i, uint32_t *code, const char **name);
 int mt_names_is_grease(int kind, uint32_t code);
 const char *mt_names_kind_name(int kind);
 
+/* ======================================================================================
+ * TLS 1.3 record keys outside a connection (lib/api_record.c)
+ *
+ * One direction's traffic keys from a traffic secret, for opening and sealing records
+ * that no connection of ours carries: a trace decrypted with an NSS key log, a record a
+ * test builds by hand. Key and IV are HKDF-Expand-Label(secret, "key" / "iv", "", ...)
+ * (RFC 8446 7.3); mt_tls13_keys_next moves to the next KeyUpdate generation (RFC 8446
+ * 7.2, "traffic upd"). The caller names the sequence number of every record (the nonce
+ * is the IV xor it, RFC 8446 5.3), so a record can be tried under several keys or
+ * skipped without any state moving. Opening applies the record layer's own RFC 8446
+ * 5.2-5.4 rules, tag checked in constant time.
+ * ====================================================================================== */
+
+typedef struct mt_tls13_keys mt_tls13_keys;
+
+/* Length of a traffic secret for a TLS 1.3 suite (the hash length: 32 for 0x1301 and
+ * 0x1303, 48 for 0x1302), or 0 when suite is not a TLS 1.3 suite this build implements. */
+size_t mt_tls13_secret_len(uint16_t suite);
+/* Keys of generation 0 of `secret` (len bytes, mt_tls13_secret_len(suite); copied and
+ * wiped on free) for `suite` (IANA code). *out gets the object, owned by the caller and
+ * released with mt_tls13_keys_free; NULL on failure. Returns 0, MT_ERR_UNSUPPORTED (not a
+ * TLS 1.3 suite we implement), MT_ERR_BAD_PARAM (secret NULL or of the wrong length, out
+ * NULL), MT_ERR_NO_MEMORY or MT_ERR_CRYPTO. */
+int mt_tls13_keys_new(uint16_t suite, const uint8_t *secret, size_t len, mt_tls13_keys **out);
+/* Replace the secret by the next generation's and derive its key and IV; the old ones are
+ * wiped. On failure k is unchanged. Returns 0, MT_ERR_BAD_PARAM (k NULL), MT_ERR_LIMIT,
+ * MT_ERR_NO_MEMORY or MT_ERR_CRYPTO. */
+int mt_tls13_keys_next(mt_tls13_keys *k);
+/* The number of mt_tls13_keys_next calls that succeeded (0 for NULL). */
+unsigned mt_tls13_keys_generation(const mt_tls13_keys *k);
+/* The suite k was made for (0 for NULL). */
+uint16_t mt_tls13_keys_suite(const mt_tls13_keys *k);
+/* Release k, wiping secret, key and IV. NULL allowed. */
+void mt_tls13_keys_free(mt_tls13_keys *k);
+
+/* Open one protected record: `record` is exactly one whole record, its 5-byte header (the
+ * additional data, RFC 8446 5.2) and len - 5 bytes of fragment, borrowed for the call.
+ * out (cap bytes, cap >= len - 5: the fragment, tag included, is decrypted into it; out
+ * may be NULL only with cap 0) gets the content with the inner type and zero padding
+ * stripped (RFC 8446 5.4): *outlen bytes, *inner_type the content type, *padding (NULL
+ * allowed) the number of zero bytes. On failure *outlen is 0 and out holds nothing of the
+ * plaintext. Returns 0 or:
+ *   MT_ERR_DECODE      not exactly one record: shorter than its header, or the header's
+ *                      length does not match len - 5
+ *   MT_ERR_LIMIT       cap too small; or seq is 2^64 - 1 (RFC 8446 5.3: never used)
+ *   MT_ERR_BAD_MAC     the tag does not verify under these keys and seq (or the fragment
+ *                      is shorter than the tag): bad_record_mac
+ *   MT_ERR_UNEXPECTED  the header's type is not application_data; or, once authenticated,
+ *                      the inner plaintext has no non-zero byte, or its type is not
+ *                      alert, handshake, application_data or heartbeat (unexpected_message)
+ *   MT_ERR_OVERFLOW    the header's length exceeds 2^14 + 256, or the inner plaintext
+ *                      2^14 + 1 bytes (record_overflow)
+ *   MT_ERR_BAD_PARAM   k, outlen or inner_type NULL, or record NULL with len > 0 */
+int mt_tls13_open_record(mt_tls13_keys *k, uint64_t seq, const uint8_t *record, size_t len,
+                         uint8_t *out, size_t cap, size_t *outlen, uint8_t *inner_type,
+                         size_t *padding);
+/* Seal `content` (len bytes, borrowed; must not overlap out) as a record of inner type
+ * `inner_type` with `padding` zero bytes at sequence number seq: header {23, 0x0303,
+ * length}, then the encrypted TLSInnerPlaintext and tag. Any inner type, length and
+ * padding up to the 16-bit length field are written (a test may build what a peer must
+ * refuse). out needs cap >= 5 + len + 1 + padding + 16; *outlen gets the record's length.
+ * Returns 0, MT_ERR_LIMIT (cap too small, too long for the length field, seq 2^64 - 1),
+ * MT_ERR_BAD_PARAM, MT_ERR_NO_MEMORY or MT_ERR_CRYPTO. */
+int mt_tls13_seal_record(mt_tls13_keys *k, uint64_t seq, uint8_t inner_type,
+                         const uint8_t *content, size_t len, size_t padding, uint8_t *out,
+                         size_t cap, size_t *outlen);
+
 #endif
