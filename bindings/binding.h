@@ -54,5 +54,7 @@ void mtl_open_context(lua_State *L);
 void mtl_open_conn(lua_State *L);
 /* msg.c: tls.decode / tls.encode / names (adds functions to the module table on top). */
 void mtl_open_msg(lua_State *L);
+/* keys.c: core.tls13_keys / core.tls13_secret_len, record keys outside a connection. */
+void mtl_open_keys(lua_State *L);
 
 #endif

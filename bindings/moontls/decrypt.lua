@@ -22,17 +22,20 @@
 -- lines. Keys and IVs come from the traffic secrets with HKDF-Expand-Label "key" / "iv"
 -- (7.3); the nonce is the IV xor the record's sequence number (5.3); the additional data
 -- is the record header (5.2); the inner plaintext ends with its content type after any
--- zero padding (5.4). A direction moves from early to handshake keys after
--- EndOfEarlyData, from handshake to application keys after its Finished, and to the next
--- generation after its KeyUpdate (7.2: "traffic upd"). When a record does not open with
--- the current keys but opens with the next ones, the direction moves on (a server that
--- refused 0-RTT, a Finished that was lost): a trace is evidence, not a peer to judge.
+-- zero padding (5.4). The C record layer does all of that (core.tls13_keys over
+-- mt_tls13_keys_*: the engine's own key schedule, AEADs and RFC 8446 5.2-5.4 checks);
+-- this module tracks sequence numbers and key changes. A direction moves from early to
+-- handshake keys after EndOfEarlyData, from handshake to application keys after its
+-- Finished, and to the next generation after its KeyUpdate (7.2: "traffic upd"). When a
+-- record does not open with the current keys but opens with the next ones, the direction
+-- moves on (a server that refused 0-RTT, a Finished that was lost): a trace is evidence,
+-- not a peer to judge.
 --
 -- A pair of streams has no timing, so flights are rebuilt from the handshake's order:
 -- the client's first flight, the server's HelloRetryRequest, the client's second
 -- ClientHello, the server's flight, then the client's remaining records and the server's
 -- remaining records. A trace keeps its own wire order and flights.
-local lc = require "moontls.luacrypto"
+local core = require "moontls.core"
 local hexmod = require "moontls.hex"
 local msgmod = require "moontls.msg"
 local names = require "moontls.names"
@@ -150,29 +153,36 @@ end
 -- Keys of one direction
 -- ---------------------------------------------------------------------------------
 
+-- The TLS 1.3 suites the C library implements: {code, name, secret_len} or nil.
+local function suite_of(code)
+  local len = math.type(code) == "integer" and core.tls13_secret_len(code)
+  if not len then return nil end
+  return { code = code, name = names.suites[code], secret_len = len }
+end
+
+-- Keys of one epoch: the C keys (key and IV from the secret, RFC 8446 7.3) and the
+-- sequence number of the next record under them (the nonce is the IV xor it, 5.3).
 local function traffic_keys(suite, secret)
-  return {
-    secret = secret,
-    key = lc.hkdf_expand_label(suite.hash, secret, "key", "", suite.key_len),
-    iv = lc.hkdf_expand_label(suite.hash, secret, "iv", "", 12),
-    seq = 0,
-  }
+  local keys, err = core.tls13_keys(suite.code, secret)
+  if not keys then return nil, err end
+  return { keys = keys, seq = 0 }
 end
 
--- RFC 8446 5.3: the nonce is the IV xor the 64-bit sequence number, padded left.
-local function nonce_for(iv, seq)
-  local padded = ("\0"):rep(4) .. string.pack(">I8", seq)
-  local out = {}
-  for i = 1, 12 do out[i] = string.char(iv:byte(i) ~ padded:byte(i)) end
-  return table.concat(out)
-end
+-- What the C opener says about the inner plaintext of a record it authenticated (or
+-- refused from its header alone), by error NAME.
+local OPEN_ERROR = {
+  UNEXPECTED_MESSAGE = "protected record without a valid inner content type (all zeros, or not alert, handshake, application_data or heartbeat)",
+  RECORD_OVERFLOW = "record_overflow: longer than a TLS 1.3 record may be (RFC 8446 5.2, 5.4)",
+}
 
--- RFC 8446 5.4: strip the zero padding; the last non-zero byte is the content type.
-local function inner_plaintext(pt)
-  local i = #pt
-  while i > 0 and pt:byte(i) == 0 do i = i - 1 end
-  if i == 0 then return nil end
-  return pt:sub(1, i - 1), pt:byte(i), #pt - i
+-- Open record r under keys k at k.seq: {content, ct, padding} when it opened; {err} when
+-- the keys are right but the content is not; nil when the tag did not verify (RFC 8446
+-- 5.2: bad_record_mac), so other keys may be tried.
+local function try_open(k, r)
+  local content, ct, padding = k.keys:open(k.seq, r.raw)
+  if content then return { content = content, ct = ct, padding = padding } end
+  if padding == "BAD_RECORD_MAC" then return nil end
+  return { err = OPEN_ERROR[padding] or ct }
 end
 
 -- ---------------------------------------------------------------------------------
@@ -204,16 +214,13 @@ local function decrypt_direction(side, recs, ctx)
     if not ctx.secrets then return nil, ctx.no_secrets end
     local secret = ctx.secrets[label]
     if not secret then return nil, ("the key log has no %s for this connection"):format(label) end
-    if #secret ~= lc.hashes[ctx.suite.hash].size then
-      return nil, ("%s is %d bytes, %s needs %d"):format(label, #secret, ctx.suite.name, lc.hashes[ctx.suite.hash].size)
+    if #secret ~= ctx.suite.secret_len then
+      return nil, ("%s is %d bytes, %s needs %d"):format(label, #secret, ctx.suite.name, ctx.suite.secret_len)
     end
-    keys[epoch] = traffic_keys(ctx.suite, secret)
-    return keys[epoch]
-  end
-
-  local function try_open(k, r)
-    local pt = lc.aead_open(ctx.suite.aead, k.key, nonce_for(k.iv, k.seq), r.raw:sub(1, 5), r.fragment)
-    return pt
+    local k, err = traffic_keys(ctx.suite, secret)
+    if not k then return nil, ("%s: %s"):format(label, err) end
+    keys[epoch] = k
+    return k
   end
 
   local function take_messages(item, epoch)
@@ -229,8 +236,8 @@ local function decrypt_direction(side, recs, ctx)
       elseif epoch == "application" and t == 24 then     -- KeyUpdate: next generation
         local k = keys.application
         if k then
-          local size = lc.hashes[ctx.suite.hash].size
-          keys.application = traffic_keys(ctx.suite, lc.hkdf_expand_label(ctx.suite.hash, k.secret, "traffic upd", "", size))
+          assert(k.keys:next()) -- "traffic upd" (RFC 8446 7.2); fails only out of memory
+          k.seq = 0
           generation = generation + 1
         end
       end
@@ -279,16 +286,17 @@ local function decrypt_direction(side, recs, ctx)
       else
         item.record_seq = k.seq
         k.seq = k.seq + 1
-        local content, ct, padding = inner_plaintext(pt)
-        if not content then
-          item.error = "protected record with no content type (all zeros)"
+        if pt.err then
+          item.error = pt.err
         else
-          item.content_type, item.payload, item.padding = ct, content, padding
-          if ct == 22 then take_messages(item, epoch) end
+          item.content_type, item.payload, item.padding = pt.ct, pt.content, pt.padding
+          if pt.ct == 22 then take_messages(item, epoch) end
         end
       end
     end
   end
+  -- wipe the keys now rather than at the next collection
+  for _, k in pairs(keys) do k.keys:close() end
   return items
 end
 
@@ -375,7 +383,7 @@ function M.decrypt(input, keylog)
         if not sv or not (sv.selected_version == "1.3" or sv.selected_version == 0x0304) then
           ctx.tls12 = true
         end
-        ctx.suite = lc.suites[code]
+        ctx.suite = suite_of(code)
         if not ctx.suite and not ctx.tls12 then
           ctx.no_suite = ("the ServerHello's suite %s is not a TLS 1.3 suite this decrypter knows"):format(tostring(sh.cipher_suite))
         end
