@@ -266,6 +266,7 @@ static int l_info(lua_State *L)
     set_bool(L, "hrr", i.hrr);
     set_bool(L, "resumed", i.resumed);
     set_bool(L, "handshake_done", i.handshake_done);
+    set_int(L, "early_data", i.early_data);
     return 1;
 }
 
@@ -276,6 +277,15 @@ static int l_set_session(lua_State *L)
     size_t n;
     const char *s = luaL_checklstring(L, 2, &n);
     return mtl_push_rc(L, mt_conn_set_session(b->c, (const uint8_t *)s, n));
+}
+
+/* conn:_set_early_data(bytes) -> true | nil, msg, NAME (client, before the handshake). */
+static int l_set_early_data(lua_State *L)
+{
+    mtl_conn *b = check_conn(L, 1);
+    size_t n;
+    const char *s = luaL_checklstring(L, 2, &n);
+    return mtl_push_rc(L, mt_conn_set_early_data(b->c, (const uint8_t *)s, n));
 }
 
 /* conn:_session() -> the newest session's bytes, or nil. */
@@ -464,6 +474,7 @@ static const luaL_Reg methods[] = {
     {"_client_random", l_client_random},
     {"_set_session", l_set_session},
     {"_session", l_session},
+    {"_set_early_data", l_set_early_data},
     {"_event", l_event},
     {"_event_replace", l_event_replace},
     {"_event_flags", l_event_flags},

@@ -242,6 +242,14 @@ static int l_set_psk_ke(lua_State *L)
     return 0;
 }
 
+static int l_set_early_data(lua_State *L)
+{
+    mtl_ctx *x = check_ctx(L, 1);
+    lua_Integer n = luaL_checkinteger(L, 2);
+    if (n < 0 || n > 0xffffffffLL) return mtl_push_rc(L, MT_ERR_BAD_PARAM);
+    return mtl_push_rc(L, mt_config_set_early_data(x->cfg, (uint32_t)n));
+}
+
 /* ctx:_set_psk(identity, key, hash) with hash 1 (SHA-256) or 2 (SHA-384). */
 static int l_set_psk(lua_State *L)
 {
@@ -379,6 +387,7 @@ static const luaL_Reg methods[] = {
     {"_set_ticket_key", l_set_ticket_key},
     {"_set_psk_ke", l_set_psk_ke},
     {"_set_psk", l_set_psk},
+    {"_set_early_data", l_set_early_data},
     {"_use_clock", l_use_clock},
     {NULL, NULL},
 };

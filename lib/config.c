@@ -339,3 +339,9 @@ int mt_config_set_psk(mt_config *cfg, const uint8_t *identity, size_t identity_l
     cfg->ext_psk_hash = hash == MT_PSK_SHA256 ? MT_HASH_SHA256 : MT_HASH_SHA384;
     return 0;
 }
+
+int mt_config_set_early_data(mt_config *cfg, uint32_t max)
+{
+    cfg->max_early_data = max;
+    return 0;
+}

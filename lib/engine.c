@@ -771,6 +771,20 @@ static void app_in_release(mt_conn *c)
     c->app_in_dirty = 0;
 }
 
+/* Drop one record of refused early data (RFC 8446 4.2.10: "discarding records which
+ * fail deprotection (up to the configured max_early_data_size)"; beyond that the server
+ * fails with unexpected_message, as OpenSSL does). */
+static int skip_early(mt_conn *c, size_t used)
+{
+    size_t n = used - MT_REC_HEADER_LEN;
+    in_consume(c, used);
+    if (n > c->early_skip_left)
+        return mt_eng_fail(c, MT_ERR_UNEXPECTED, "refused early data beyond %zu bytes",
+                           c->early_skip_left);
+    c->early_skip_left -= n;
+    return 0;
+}
+
 /* Process at most one record. Returns 0 after progress, MT_ERR_WANT_INPUT when a whole
  * record is not there, MT_PAUSED, or an error (already recorded by mt_eng_fail). */
 static int in_pump(mt_conn *c)
@@ -779,11 +793,15 @@ static int in_pump(mt_conn *c)
     if (c->in_stage == 0) {
         mt_record rec;
         size_t used = 0;
-        rc = mt_rec_deframe(in_pending(c), mt_rec_max_wire_len(&c->rd), &rec, &used);
+        /* Refused early data may still come protected while we read without keys. */
+        size_t max_wire = c->early_skip ? MT_REC_MAX_CIPHERTEXT13 : mt_rec_max_wire_len(&c->rd);
+        rc = mt_rec_deframe(in_pending(c), max_wire, &rec, &used);
         if (rc == MT_ERR_WANT_INPUT) return rc;
         if (rc)
             return mt_eng_fail(c, rc, "record header (type %u, length %u)", rec.outer_type,
                                rec.length);
+        if (c->early_skip && c->rd.kind == MT_REC_NULL && rec.outer_type == MT_CT_APPLICATION_DATA)
+            return skip_early(c, used); /* RFC 8446 4.2.10: after HRR, or before our keys */
         mt_buf_reset(&c->plain);
         int unprotected = 0;
         if (c->rd.kind == MT_REC_AEAD13 && !c->handshake_done &&
@@ -813,6 +831,10 @@ static int in_pump(mt_conn *c)
             }
         } else {
             rc = mt_rec_open(&c->rd, &rec, &c->plain, &c->in_rec);
+            /* RFC 8446 4.2.10: a server refusing early data skips the records its
+             * handshake keys cannot open, until one opens. */
+            if (rc == MT_ERR_BAD_MAC && c->early_skip) return skip_early(c, used);
+            if (rc == 0 && c->rd.kind != MT_REC_NULL) c->early_skip = 0; /* keys work */
         }
         if (rc == 0 && !unprotected) c->rd_opened++;
         if (rc == 0 && unprotected && rec.outer_type == MT_CT_ALERT) c->plain_alert = 1;
@@ -869,7 +891,13 @@ static int in_pump(mt_conn *c)
             return handle_ccs(c, mt_buf_slice(&c->plain));
         case MT_CT_APPLICATION_DATA:
             c->in_stage = 0;
-            if (!c->handshake_done)
+            if (!c->handshake_done && c->early_in) {
+                /* RFC 8446 4.2.10: more than max_early_data_size is unexpected_message. */
+                if (c->plain.len > c->early_in_max - c->early_in_len)
+                    return mt_eng_fail(c, MT_ERR_UNEXPECTED, "early data beyond %zu bytes",
+                                       c->early_in_max);
+                c->early_in_len += c->plain.len;
+            } else if (!c->handshake_done)
                 return mt_eng_fail(c, MT_ERR_UNEXPECTED, "application data before Finished");
             rc = app_in_room(c, c->plain.len);
             if (rc == 0) rc = mt_buf_append(&c->app_in, c->plain.data, c->plain.len);
@@ -1330,6 +1358,7 @@ void mt_conn_free(mt_conn *c)
     mt_buf_free(&c->out);
     mt_buf_free(&c->session_offer);
     mt_buf_free(&c->session_new);
+    mt_buf_free(&c->early_data);
     mt_buf_free(&c->ev_data);
     mt_buf_free(&c->ev_repl);
     mt_buf_free(&c->cur_msg);
@@ -1413,5 +1442,6 @@ void mt_conn_info(const mt_conn *c, mt_info *info)
     info->sni = c->sni[0] ? c->sni : NULL;
     info->hrr = c->hrr;
     info->resumed = c->resumed;
+    info->early_data = c->early_state;
     info->handshake_done = c->handshake_done;
 }

@@ -101,6 +101,8 @@ struct mt_config {
     mt_buf ext_psk_key;
     int ext_psk_hash;           /* mt_hash_id; 0: none configured */
     uint32_t max_early_data;    /* server: accept 0-RTT up to this (0: reject) */
+    uint8_t early_seen[256][16]; /* server: tickets already used for 0-RTT (anti-replay) */
+    size_t n_early_seen;
 };
 
 /* One state of a state machine table. */
@@ -247,6 +249,13 @@ struct mt_conn {
     mt_buf session_new;   /* client: the newest session from a NewSessionTicket, exported */
     int resumed;          /* the handshake used a PSK */
     uint32_t tickets_sent;
+    /* 0-RTT (RFC 8446 4.2.10) */
+    mt_buf early_data;      /* client: what to send as early data (mt_conn_set_early_data) */
+    int early_state;        /* MT_EARLY_*, see mt_info.early_data */
+    int early_in;           /* server: application data records now carry early data */
+    size_t early_in_len, early_in_max;
+    int early_skip;         /* server: skip records it cannot read (refused early data) */
+    size_t early_skip_left; /* ... up to this many bytes */
 
     /* protocol-specific data of the running state machine (client13.c, server13.c) */
     void *hs;

@@ -337,7 +337,9 @@ typedef struct mt_info {
     int hrr;              /* a HelloRetryRequest happened */
     int resumed;
     int handshake_done;
+    int early_data;       /* MT_EARLY_*: 0-RTT offered (client) / received (server) */
 } mt_info;
+enum { MT_EARLY_NONE = 0, MT_EARLY_ACCEPTED = 1, MT_EARLY_REJECTED = 2, MT_EARLY_OFFERED = 3 };
 void mt_conn_info(const mt_conn *c, mt_info *info);
 
 /* ---- events ---- */
@@ -450,6 +452,18 @@ int mt_conn_set_hrr_cookie(mt_conn *c, const uint8_t *p, size_t len);
  * script's max_fragment, in every epoch (protected records included). */
 int mt_conn_set_max_fragment(mt_conn *c, size_t n);
 
+/* Client: send `len` bytes as 0-RTT early data (RFC 8446 4.2.10) right after the
+ * ClientHello, when the offered session allows it (its max_early_data_size is at least
+ * len, first PSK, first ClientHello). Call before the first mt_conn_run; copied. Whether
+ * the server took it is mt_info.early_data once the handshake is done: a refused one was
+ * not delivered and is the caller's to send again. MT_ERR_BAD_STATE on a server or later. */
+int mt_conn_set_early_data(mt_conn *c, const uint8_t *data, size_t len);
+/* Server: accept 0-RTT early data up to `max` bytes per connection on resumed
+ * connections, and announce it in tickets (0, the default: refuse, and skip what a
+ * client sends anyway, up to 16384 bytes). Each ticket gives 0-RTT once per
+ * configuration (a single-use cache of the last 256), and only with the ALPN protocol
+ * and cipher suite of its session. */
+int mt_config_set_early_data(mt_config *cfg, uint32_t max);
 /* Client: offer this session (bytes from mt_conn_session) in the ClientHello; call it
  * before the first mt_conn_run. It is offered only when its server name matches the
  * configured one, its suite is enabled and it has not expired by the config clock.

@@ -362,3 +362,81 @@ describe("external PSK", function()
     assert.has_error(function() client_ctx{ psk = { identity = "x", key = key, extra = 1 } } end)
   end)
 end)
+
+describe("0-RTT early data", function()
+  local function early_server(extra)
+    local p = { early_data = 1024 }
+    for k, v in pairs(extra or {}) do p[k] = v end
+    return server_ctx(p)
+  end
+
+  it("a ticket with max_early_data_size carries early data to the server", function()
+    local sctx = early_server()
+    local sess = first(nil, sctx)
+    assert.equal(1024, sess.max_early_data)
+    local c, s = tls.pair(client_ctx{ session = sess, early_data = "early words" }, sctx)
+    local seen = types_in(s)
+    assert(tls.pump(c, s))
+    assert.equal("accepted", c:info().early_data)
+    assert.equal("accepted", s:info().early_data)
+    assert.equal("early words", s:read())
+    -- EndOfEarlyData before the client's Finished
+    assert.same({ "client_hello", "end_of_early_data", "finished" }, seen)
+  end)
+
+  it("the same ticket twice: the second 0-RTT is refused and skipped, the handshake resumes", function()
+    local sctx = early_server()
+    local sess = first(nil, sctx)
+    local c, s = tls.pair(client_ctx{ session = sess, early_data = "once" }, sctx)
+    assert(tls.pump(c, s))
+    assert.equal("accepted", s:info().early_data)
+    c, s = tls.pair(client_ctx{ session = sess, early_data = "twice" }, sctx)
+    assert(tls.pump(c, s))
+    assert.is_true(s:info().resumed)
+    assert.equal("rejected", c:info().early_data)
+    assert.equal("rejected", s:info().early_data)
+    assert.equal("", s:read() or "")
+  end)
+
+  it("refused after a HelloRetryRequest; the second ClientHello has no early_data", function()
+    local sctx = early_server{ groups = { "secp256r1", "x25519" } }
+    local sess = first(nil, sctx)
+    local hellos = {}
+    local c, s = tls.pair(client_ctx{ session = sess, early_data = "too early", key_shares = {},
+      groups = { "x25519", "secp256r1" } }, sctx)
+    c:on("message_out", function(_, msg)
+      if msg.type == "client_hello" then hellos[#hellos + 1] = tls.ext.find(msg, "early_data") ~= nil end
+    end)
+    assert(tls.pump(c, s))
+    assert.is_true(c:info().hrr)
+    assert.is_true(s:info().resumed)
+    assert.equal("rejected", c:info().early_data)
+    assert.same({ true, false }, hellos)
+  end)
+
+  it("more than the ticket allows is not sent; a server without early_data announces none", function()
+    local sctx = early_server()
+    local sess = first(nil, sctx)
+    local c, s = tls.pair(client_ctx{ session = sess, early_data = ("x"):rep(1025) }, sctx)
+    assert(tls.pump(c, s))
+    assert.is_nil(c:info().early_data)
+    assert.equal(0, first(nil, server_ctx()).max_early_data)
+  end)
+
+  it("early_data in EncryptedExtensions without an offer: unsupported_extension", function()
+    local sctx = server_ctx()
+    local c, s = tls.pair(client_ctx(), sctx)
+    s:on("message_out", function(_, msg)
+      if msg.type == "encrypted_extensions" then tls.ext.insert(msg, { type = "early_data" }) end
+    end)
+    tls.pump(c, s)
+    sent(c, "unsupported_extension")
+    received(s, "unsupported_extension")
+  end)
+
+  it("misuse raises", function()
+    assert.has_error(function() server_ctx{ early_data = "bytes" } end)
+    assert.has_error(function() client_ctx{ early_data = 10 } end)
+    assert.has_error(function() client_ctx():connection():set_early_data(5) end)
+  end)
+end)

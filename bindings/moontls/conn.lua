@@ -574,13 +574,23 @@ function Conn:set_session(s)
   return self:_set_session(require("moontls.session").bytes(s, "conn:set_session"))
 end
 
+-- conn:set_early_data(bytes) -> true | nil, err, NAME: send them as 0-RTT early data
+-- with the offered session, if its ticket allows that much (client, before the
+-- handshake). info().early_data says what became of them.
+function Conn:set_early_data(data)
+  if type(data) ~= "string" then error("conn:set_early_data: bytes expected, got " .. type(data), 2) end
+  return self:_set_early_data(data)
+end
+
+local EARLY = { [1] = "accepted", [2] = "rejected", [3] = "offered" }
+
 function Conn:info()
   local i = self:_info()
   return {
     version = names.versions[i.version], suite = names.name(names.suites, i.suite),
     group = names.name(names.groups, i.group), sigalg = names.name(names.sigalgs, i.sigalg),
     alpn = i.alpn, sni = i.sni, hrr = i.hrr, resumed = i.resumed,
-    handshake_done = i.handshake_done,
+    handshake_done = i.handshake_done, early_data = EARLY[i.early_data],
   }
 end
 

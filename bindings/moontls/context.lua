@@ -42,7 +42,7 @@ local KEYS = {
   rng = true, clock = true, keylog = true, hooks = true, quirks = true, sni = true,
   extensions = true,
   tickets = true, ticket_lifetime = true, ticket_key = true, session = true, psk = true,
-  psk_ke = true,
+  psk_ke = true, early_data = true,
 }
 
 -- extensions = {...}: the messages whose extensions can be shaped, with the kind the
@@ -265,6 +265,16 @@ local function build(params)
     if server then bad("session: a client option") end
     require("moontls.session").bytes(params.session, "tls.context: session")
   end
+  -- early_data: a server's max_early_data_size (integer), a client's 0-RTT bytes (string)
+  if params.early_data ~= nil then
+    if server and (math.type(params.early_data) ~= "integer" or params.early_data < 0
+                   or params.early_data > 0xffffffff) then
+      bad("early_data: a server takes the largest early data it accepts (integer bytes)")
+    end
+    if not server and type(params.early_data) ~= "string" then
+      bad("early_data: a client takes the bytes to send as early data")
+    end
+  end
   if params.psk_ke ~= nil and type(params.psk_ke) ~= "boolean" and params.psk_ke ~= "only" then
     bad("psk_ke: boolean or \"only\" (client) expected, got %s", tostring(params.psk_ke))
   end
@@ -473,6 +483,10 @@ local function build(params)
     if not ok then return failed("ticket_key", "", msg, name) end
   end
   if params.psk_ke ~= nil then ctx:_set_psk_ke(params.psk_ke) end
+  if server and params.early_data ~= nil then
+    ok, msg, name = ctx:_set_early_data(params.early_data)
+    if not ok then return failed("early_data", params.early_data, msg, name) end
+  end
   if params.psk ~= nil then
     ok, msg, name = ctx:_set_psk(params.psk.identity, params.psk.key, psk_hash)
     if not ok then return failed("psk", "", msg, name) end
@@ -527,6 +541,8 @@ function Context:connection()
     local ok, msg = conn:set_session(session)
     if not ok then error("ctx:connection: session: " .. tostring(msg), 2) end
   end
+  local early = self:_params().params.early_data
+  if type(early) == "string" then assert(conn:set_early_data(early)) end
   local qs = self:_params().quirks
   if qs and next(qs) then quirks.attach(conn, qs) end
   return conn

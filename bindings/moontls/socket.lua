@@ -108,7 +108,8 @@ local function for_host(ctx, host)
 end
 
 -- tls.connect(host, port, ctx[, opts]) -> conn | nil, err. opts: timeout (seconds, also
--- the connection's), session (a session or its bytes to resume), handshake (true: handshake now), record (true: keep a transcript,
+-- the connection's), session (a session or its bytes to resume), early_data (bytes to
+-- send as 0-RTT with that session), handshake (true: handshake now), record (true: keep a transcript,
 -- conn:transcript()), replay (a trace) with replay_mode:
 --   "messages" (default) / "verbatim": a live connection re-sending the recorded
 --     messages (tls.trace.replay);
@@ -117,7 +118,7 @@ end
 --     r:write(bytes), r:close().
 local REPLAY_MODES = { wire = true, messages = true, verbatim = true }
 local CONNECT_OPTS = { timeout = true, handshake = true, record = true, replay = true, replay_mode = true,
-                       session = true }
+                       session = true, early_data = true }
 
 function M.connect(host, port, ctx, opts)
   if type(host) ~= "string" then error("tls.connect: host string expected", 2) end
@@ -153,6 +154,14 @@ function M.connect(host, port, ctx, opts)
     if not sok then
       conn:close("silent")
       return nil, serr, sname
+    end
+  end
+  if opts.early_data ~= nil then
+    -- 0-RTT (RFC 8446 4.2.10): sent right after the ClientHello when the session allows
+    local eok, eerr, ename = conn:set_early_data(opts.early_data)
+    if not eok then
+      conn:close("silent")
+      return nil, eerr, ename
     end
   end
   if opts.record then require("moontls.trace").record(conn) end

@@ -27,6 +27,7 @@
 enum {
     S_CLIENT_HELLO,
     S_SEND_BINDERS,
+    S_SEND_EARLY,
     S_WAIT_SH,
     S_CLIENT_HELLO_2,
     S_WAIT_SH_2,
@@ -77,6 +78,7 @@ typedef struct client13 {
     int after_binders; /* the state after S_SEND_BINDERS */
     size_t exts_len_at, psk_len_at; /* where the extensions' and pre_shared_key's lengths are */
     int random_drawn;
+    int early; /* this ClientHello carries early_data (first PSK, first hello) */
 } client13;
 
 static void client13_free(void *p)
@@ -212,6 +214,11 @@ static int build_client_hello(mt_conn *c, mt_buf *b)
         MT_TRY(mt_wr_vec16(b, hs->cookie.data, hs->cookie.len));
         MT_TRY(mt_wr_close(b, &m));
     }
+    if (hs->early) {
+        /* RFC 8446 4.2.10: early_data (empty) in the ClientHello announces 0-RTT. */
+        MT_TRY(mt_wr_u16(b, MT_EXT_EARLY_DATA));
+        MT_TRY(mt_wr_u16(b, 0));
+    }
     if (hs->n_offers) {
         /* RFC 8446 4.2.9: a client offering a PSK MUST send psk_key_exchange_modes. We
          * always want (EC)DHE with it; psk_ke (no forward secrecy) only when asked. */
@@ -244,7 +251,9 @@ static int build_client_hello(mt_conn *c, mt_buf *b)
     return mt_wr_close(b, &exts);
 }
 
-/* The PSKs to offer: the configured external PSK, then the session the caller gave, if
+static int offer_session(mt_conn *c, mt_hash_id need);
+
+/* The PSKs to offer: the session the caller gave, then the configured external PSK, if
  * it fits this configuration. After a HelloRetryRequest only those whose hash is the
  * chosen suite's (RFC 8446 4.1.4: "SHOULD NOT offer any pre-shared keys associated with
  * a hash other than that of the selected cipher suite"). */
@@ -257,7 +266,9 @@ static int collect_offers(mt_conn *c)
     mt_wipe(hs->offers, sizeof hs->offers);
     hs->n_offers = 0;
     mt_hash_id need = hs->suite ? hs->suite->hash : 0;
-    if (cfg->ext_psk_hash && (!need || (int)need == cfg->ext_psk_hash)) {
+    hs->early = 0;
+    MT_TRY(offer_session(c, need));
+    if (cfg->ext_psk_hash && (!need || (int)need == cfg->ext_psk_hash) && hs->n_offers < MAX_OFFERS) {
         psk_offer *o = &hs->offers[hs->n_offers];
         o->external = 1;
         o->hash = (mt_hash_id)cfg->ext_psk_hash;
@@ -266,6 +277,18 @@ static int collect_offers(mt_conn *c)
         MT_TRY(mt_buf_set(&o->identity, cfg->ext_psk_identity.data, cfg->ext_psk_identity.len));
         hs->n_offers++;
     }
+    /* RFC 8446 4.2.10: early data goes with the first PSK, in the first ClientHello only,
+     * and no more of it than the ticket's max_early_data_size. */
+    hs->early = c->early_data.len > 0 && !hs->suite && !c->hrr && hs->n_offers > 0 &&
+                !hs->offers[0].external && c->early_data.len <= hs->offers[0].max_early_data;
+    return 0;
+}
+
+/* The session the caller gave, if it fits this configuration (see collect_offers). */
+static int offer_session(mt_conn *c, mt_hash_id need)
+{
+    client13 *hs = HS(c);
+    const mt_config *cfg = c->cfg;
     if (c->session_offer.len == 0) return 0;
     mt_session sess;
     if (mt_session_decode(&sess, c->session_offer.data, c->session_offer.len) != 0) return 0;
@@ -381,8 +404,49 @@ static int st_send_binders(mt_conn *c, mt_slice msg)
     mt_buf_free(&binders);
     MT_TRY(rc);
     MT_TRY(send_client_hello(c));
+    mt_eng_goto(c, hs->early ? S_SEND_EARLY : hs->after_binders);
+    return 0;
+}
+
+/* RFC 8446 4.2.10, 7.1: the ClientHello is out (and in the transcript): derive
+ * client_early_traffic_secret from the first PSK and send the early data under it, with
+ * the session's cipher suite. In compatibility mode the CCS goes first (D.4: "immediately
+ * after sending its first ClientHello"). */
+static int st_send_early(mt_conn *c, mt_slice msg)
+{
+    client13 *hs = HS(c);
+    const psk_offer *o = &hs->offers[0];
+    const mt_suite13 *st = mt_tls13_suite(o->suite);
+    uint8_t h[MT_HASH_MAX_LEN];
+    MT_ENSURE(st != NULL, MT_ERR_BAD_STATE);
+    MT_TRY(mt_transcript_hash_with(&c->tr, mt_transcript_len(&c->tr) ? MT_HASH_NONE : st->hash,
+                                   NULL, 0, h));
+    MT_TRY(mt_ks13_init(&c->ks, st->hash, mt_eng_ks13_secret, c));
+    MT_TRY(mt_ks13_early(&c->ks, o->psk, o->psk_len));
+    MT_TRY(mt_ks13_early_traffic(&c->ks, h));
+    MT_TRY(mt_tls13_write_keys(c, st, mt_ks13_secret(&c->ks, MT_KS13_CLIENT_EARLY_TRAFFIC)));
+    /* The CCS after the key change: the ClientHello is flushed by it (record version
+     * 0x0301 allowed there only, RFC 8446 5.1), the CCS then carries 0x0303 and stays
+     * unprotected (engine.c). */
+    if (c->cfg->compat && !hs->ccs_sent) {
+        MT_TRY(mt_eng_send(c, MT_CT_CHANGE_CIPHER_SPEC, (const uint8_t *)"\1", 1));
+        hs->ccs_sent = 1;
+    }
+    for (size_t off = 0; off < c->early_data.len; off += MT_REC_MAX_PLAINTEXT) {
+        size_t n = c->early_data.len - off;
+        if (n > MT_REC_MAX_PLAINTEXT) n = MT_REC_MAX_PLAINTEXT;
+        MT_TRY(mt_eng_send(c, MT_CT_APPLICATION_DATA, c->early_data.data + off, n));
+    }
+    c->early_state = MT_EARLY_OFFERED;
     mt_eng_goto(c, hs->after_binders);
     return 0;
+}
+
+int mt_conn_set_early_data(mt_conn *c, const uint8_t *data, size_t len)
+{
+    MT_ENSURE(c->role == MT_ROLE_CLIENT && c->table == NULL, MT_ERR_BAD_STATE);
+    MT_ENSURE(data != NULL || len == 0, MT_ERR_BAD_PARAM);
+    return mt_buf_set(&c->early_data, data, len);
 }
 
 static int send_client_hello(mt_conn *c)
@@ -557,6 +621,15 @@ static int on_hello_retry(mt_conn *c, mt_hs_msg *m, mt_slice raw)
     MT_TRY(mt_transcript_add(&c->tr, raw.p, raw.len));
     c->hrr = 1;
     c->suite = suite;
+    if (c->early_state == MT_EARLY_OFFERED) {
+        /* RFC 8446 4.2.10: a HelloRetryRequest refuses early data; the second ClientHello
+         * goes unprotected again, without early_data. */
+        mt_rec_keys none;
+        memset(&none, 0, sizeof none);
+        none.kind = MT_REC_NULL;
+        MT_TRY(mt_eng_set_write_keys(c, &none));
+        c->early_state = MT_EARLY_REJECTED;
+    }
     if (group) {
         for (size_t i = 0; i < hs->n_shares; i++)
             mt_kx_free(&hs->shares[i]);
@@ -660,8 +733,11 @@ static int on_server_hello(mt_conn *c, mt_hs_msg *m, mt_slice raw)
      * about the server's encrypted flight must be protected, as the server reads with
      * these keys from its ServerHello on (GnuTLS cannot decrypt a plaintext one). The
      * compatibility CCS is still written unprotected (engine.c). */
-    MT_TRY(mt_tls13_write_keys(c, hs->suite,
-                               mt_ks13_secret(&c->ks, MT_KS13_CLIENT_HANDSHAKE_TRAFFIC)));
+    /* With early data out, EncryptedExtensions says whether our early keys stay on until
+     * EndOfEarlyData. */
+    if (c->early_state != MT_EARLY_OFFERED)
+        MT_TRY(mt_tls13_write_keys(c, hs->suite,
+                                   mt_ks13_secret(&c->ks, MT_KS13_CLIENT_HANDSHAKE_TRAFFIC)));
     mt_eng_goto(c, S_WAIT_EE);
     return 0;
 }
@@ -687,6 +763,30 @@ static int st_wait_sh(mt_conn *c, mt_slice msg)
 /* ---------------------------------------------------------------------------------
  * Encrypted server flight
  * --------------------------------------------------------------------------------- */
+
+/* RFC 8446 4.2.10: the server took our early data (early_data in EncryptedExtensions)
+ * or not. Taken: "the client MUST verify that the server's selected_identity is 0" and
+ * the ALPN protocol must be the session's (illegal_parameter); the early keys stay until
+ * EndOfEarlyData. Not taken: our handshake keys now. (validate.c refuses an early_data
+ * we did not offer: unsupported_extension.) */
+static int early_answer(mt_conn *c, int accepted)
+{
+    client13 *hs = HS(c);
+    if (!accepted) {
+        c->early_state = MT_EARLY_REJECTED;
+        return mt_tls13_write_keys(c, hs->suite,
+                                   mt_ks13_secret(&c->ks, MT_KS13_CLIENT_HANDSHAKE_TRAFFIC));
+    }
+    if (hs->psk_selected != 0)
+        return mt_eng_fail(c, MT_ERR_ILLEGAL_PARAM,
+                           "EncryptedExtensions.early_data: accepted with selected_identity %d",
+                           hs->psk_selected);
+    if (hs->offers[0].suite != hs->suite->id)
+        return mt_eng_fail(c, MT_ERR_ILLEGAL_PARAM,
+                           "EncryptedExtensions.early_data: accepted under another suite");
+    c->early_state = MT_EARLY_ACCEPTED;
+    return 0;
+}
 
 static int st_wait_ee(mt_conn *c, mt_slice msg)
 {
@@ -714,9 +814,11 @@ static int st_wait_ee(mt_conn *c, mt_slice msg)
         else
             snprintf(c->alpn, sizeof c->alpn, "%.*s", (int)name.len, (const char *)name.p);
     }
+    int early_ok = m && mt_t13_ext(m, MT_EXT_EARLY_DATA) != MT_HS_NONE;
     if (rc == 0) rc = mt_transcript_add(&c->tr, msg.p, msg.len);
     mt_hs_msg_free(m);
     MT_TRY(rc);
+    if (c->early_state == MT_EARLY_OFFERED) MT_TRY(early_answer(c, early_ok));
     /* RFC 8446 2.2: with a PSK the server authenticates by it, not by a certificate; a
      * Certificate or CertificateRequest now is unexpected_message (4.3.2: "Servers which
      * are authenticating with a PSK MUST NOT send the CertificateRequest message"). */
@@ -925,6 +1027,12 @@ static int st_send_ccs(mt_conn *c, mt_slice msg)
         MT_TRY(mt_eng_send(c, MT_CT_CHANGE_CIPHER_SPEC, (const uint8_t *)"\1", 1));
         hs->ccs_sent = 1;
     }
+    if (c->early_state == MT_EARLY_ACCEPTED) {
+        /* RFC 8446 4.5: EndOfEarlyData under the early keys, then our handshake keys. */
+        MT_TRY(mt_eng_send_hs(c, MT_HS_END_OF_EARLY_DATA, (const uint8_t *)"", 0));
+        MT_TRY(mt_tls13_write_keys(c, hs->suite,
+                                   mt_ks13_secret(&c->ks, MT_KS13_CLIENT_HANDSHAKE_TRAFFIC)));
+    }
     mt_eng_goto(c, hs->cert_requested ? S_SEND_CERT : S_SEND_FINISHED);
     return 0;
 }
@@ -1064,6 +1172,7 @@ static const uint8_t acc_post[] = {MT_HS_NEW_SESSION_TICKET, MT_HS_KEY_UPDATE, 2
 static const mt_state client13_table[] = {
     [S_CLIENT_HELLO] = {"client_hello", 1, NULL, st_client_hello},
     [S_SEND_BINDERS] = {"client_hello_binders", 1, NULL, st_send_binders},
+    [S_SEND_EARLY] = {"client_early_data", 1, NULL, st_send_early},
     [S_WAIT_SH] = {"wait_server_hello", 0, acc_sh, st_wait_sh},
     [S_CLIENT_HELLO_2] = {"client_hello_2", 1, NULL, st_client_hello_2},
     [S_WAIT_SH_2] = {"wait_server_hello_2", 0, acc_sh, st_wait_sh},

@@ -33,6 +33,7 @@ enum {
     S_SEND_CV,
     S_SEND_FINISHED,
     S_SEND_MASTER,
+    S_WAIT_EOED,
     S_WAIT_FINISHED,
     S_SEND_TICKETS,
     S_CONNECTED,
@@ -61,6 +62,14 @@ typedef struct server13 {
     int psk_dhe;      /* psk_dhe_ke (1) or psk_ke (0) */
     uint8_t psk[64];
     size_t psk_len;
+    /* what the accepted ticket allows for 0-RTT (RFC 8446 4.2.10) */
+    int psk_external;
+    int early_offered;
+    uint16_t psk_suite;
+    uint32_t psk_max_early;
+    char psk_alpn[256];
+    int64_t psk_age_skew; /* |client's ticket age - ours| in ms */
+    uint8_t psk_id_hash[16];
 } server13;
 
 static void server13_free(void *p)
@@ -332,6 +341,7 @@ static int choose_psk(mt_conn *c, const mt_hs_msg *m, mt_slice raw)
             memcpy(hs->psk, cfg->ext_psk_key.data, cfg->ext_psk_key.len);
             hs->psk_len = cfg->ext_psk_key.len;
             external = 1;
+            hs->psk_external = 1;
             break;
         }
         mt_session sess;
@@ -345,6 +355,15 @@ static int choose_psk(mt_conn *c, const mt_hs_msg *m, mt_slice raw)
         if (ok) {
             memcpy(hs->psk, sess.psk, sess.psk_len);
             hs->psk_len = sess.psk_len;
+            hs->psk_suite = sess.suite;
+            hs->psk_max_early = sess.max_early_data;
+            snprintf(hs->psk_alpn, sizeof hs->psk_alpn, "%s", sess.alpn);
+            /* RFC 8446 4.2.11.1 / 8.3: the client's view of the ticket age against ours. */
+            uint32_t client_age = (uint32_t)mt_t13_u(m, e, "obfuscated_ticket_age") - sess.age_add;
+            int64_t ours = (now - sess.time) * 1000;
+            hs->psk_age_skew = ours > (int64_t)client_age ? ours - client_age : client_age - ours;
+            uint8_t h[MT_HASH_MAX_LEN];
+            if (mt_hash(MT_HASH_SHA256, id.p, id.len, h) == 0) memcpy(hs->psk_id_hash, h, 16);
         }
         mt_session_free(&sess);
         if (ok) break;
@@ -457,6 +476,8 @@ static int select_hook(mt_conn *c, const mt_hs_msg *ch)
     return 0;
 }
 
+static int decide_early(mt_conn *c, int second, int will_retry);
+
 static int on_client_hello(mt_conn *c, mt_slice msg, int second)
 {
     server13 *hs = HS(c);
@@ -506,6 +527,7 @@ static int on_client_hello(mt_conn *c, mt_slice msg, int second)
     }
     if (rc == 0) rc = choose_suite(c, m);
     if (rc == 0) rc = choose_psk(c, m, msg);
+    hs->early_offered = !second && mt_t13_ext(m, MT_EXT_EARLY_DATA) != MT_HS_NONE;
     if (rc == 0 && !second && hs->psk_selected < 0 && mt_t13_ext(m, MT_EXT_PRE_SHARED_KEY) != MT_HS_NONE)
         rc = psk_suite(c, m, msg);
     int psk_ke = hs->psk_selected >= 0 && !hs->psk_dhe;
@@ -542,6 +564,7 @@ static int on_client_hello(mt_conn *c, mt_slice msg, int second)
         mt_eng_goto(c, S_SEND_HRR);
         return 0;
     }
+    MT_TRY(decide_early(c, second, hs->peer_share.len == 0 && !psk_ke));
     if (hs->peer_share.len == 0 && !psk_ke) {
         if (second)
             return mt_eng_fail(c, MT_ERR_ILLEGAL_PARAM, "second ClientHello: no usable share");
@@ -549,6 +572,57 @@ static int on_client_hello(mt_conn *c, mt_slice msg, int second)
         return 0;
     }
     mt_eng_goto(c, S_SEND_SH);
+    return 0;
+}
+
+/* RFC 8446 4.2.10: take 0-RTT only on the first ClientHello with no HelloRetryRequest,
+ * for the first identity, a ticket that allows it with the same suite and ALPN, our own
+ * limit, a plausible ticket age, and a ticket not used for 0-RTT before (single-use
+ * cache: a replayed ClientHello gets a 1-RTT handshake). Otherwise early data is refused
+ * and skipped. Accepting switches our read keys to client_early_traffic_secret now: the
+ * early records follow the ClientHello. */
+#define EARLY_AGE_WINDOW_MS 10000
+#define EARLY_SKIP_DEFAULT 16384
+
+static int early_seen(mt_config *cfg, const uint8_t id[16])
+{
+    size_t n = cfg->n_early_seen < MT_ARRAY_LEN(cfg->early_seen) ? cfg->n_early_seen
+                                                                  : MT_ARRAY_LEN(cfg->early_seen);
+    for (size_t i = 0; i < n; i++)
+        if (memcmp(cfg->early_seen[i], id, 16) == 0) return 1;
+    memcpy(cfg->early_seen[cfg->n_early_seen % MT_ARRAY_LEN(cfg->early_seen)], id, 16);
+    cfg->n_early_seen++;
+    return 0;
+}
+
+static int decide_early(mt_conn *c, int second, int will_retry)
+{
+    server13 *hs = HS(c);
+    mt_config *cfg = c->cfg;
+    if (second) return 0;
+    if (!hs->early_offered) return 0;
+    int ok = !will_retry && !cfg->force_hrr && hs->psk_selected == 0 && !hs->psk_external &&
+             cfg->max_early_data > 0 && hs->psk_max_early > 0 && hs->psk_suite == hs->suite->id &&
+             strcmp(hs->psk_alpn, c->alpn) == 0 && hs->psk_age_skew <= EARLY_AGE_WINDOW_MS;
+    if (ok) ok = !early_seen(cfg, hs->psk_id_hash);
+    if (!ok) {
+        c->early_state = MT_EARLY_REJECTED;
+        c->early_skip = 1;
+        c->early_skip_left = cfg->max_early_data > EARLY_SKIP_DEFAULT ? cfg->max_early_data
+                                                                      : EARLY_SKIP_DEFAULT;
+        return 0;
+    }
+    uint8_t h[MT_HASH_MAX_LEN];
+    MT_TRY(mt_transcript_hash(&c->tr, h)); /* ClientHello */
+    MT_TRY(mt_ks13_init(&c->ks, hs->suite->hash, mt_eng_ks13_secret, c));
+    MT_TRY(mt_ks13_early(&c->ks, hs->psk, hs->psk_len));
+    MT_TRY(mt_ks13_early_traffic(&c->ks, h));
+    MT_TRY(mt_tls13_read_keys(c, hs->suite, mt_ks13_secret(&c->ks, MT_KS13_CLIENT_EARLY_TRAFFIC)));
+    c->early_state = MT_EARLY_ACCEPTED;
+    c->early_in = 1;
+    c->early_in_len = 0;
+    c->early_in_max = cfg->max_early_data < hs->psk_max_early ? cfg->max_early_data
+                                                               : hs->psk_max_early;
     return 0;
 }
 
@@ -695,11 +769,13 @@ static int st_send_ee(mt_conn *c, mt_slice msg)
     /* The transcript now ends with ServerHello: derive the handshake secrets. */
     uint8_t h[MT_HASH_MAX_LEN];
     MT_TRY(mt_transcript_hash(&c->tr, h));
-    MT_TRY(mt_ks13_init(&c->ks, hs->suite->hash, mt_eng_ks13_secret, c));
     int rc = 0;
-    if (hs->psk_selected >= 0) {
+    if (c->ks.stage != MT_KS13_EARLY) { /* 0-RTT derived the early secret already */
+        MT_TRY(mt_ks13_init(&c->ks, hs->suite->hash, mt_eng_ks13_secret, c));
         /* RFC 8446 7.1: Early Secret = HKDF-Extract(0, PSK). */
-        rc = mt_ks13_early(&c->ks, hs->psk, hs->psk_len);
+        if (hs->psk_selected >= 0) rc = mt_ks13_early(&c->ks, hs->psk, hs->psk_len);
+    }
+    if (hs->psk_selected >= 0) {
         mt_wipe(hs->psk, sizeof hs->psk);
         c->resumed = 1;
     }
@@ -710,11 +786,19 @@ static int st_send_ee(mt_conn *c, mt_slice msg)
     MT_TRY(rc);
     MT_TRY(mt_tls13_write_keys(c, hs->suite,
                                mt_ks13_secret(&c->ks, MT_KS13_SERVER_HANDSHAKE_TRAFFIC)));
-    MT_TRY(
-        mt_tls13_read_keys(c, hs->suite, mt_ks13_secret(&c->ks, MT_KS13_CLIENT_HANDSHAKE_TRAFFIC)));
+    /* With 0-RTT the client's early records come first: its handshake keys wait for
+     * EndOfEarlyData. */
+    if (c->early_state != MT_EARLY_ACCEPTED)
+        MT_TRY(mt_tls13_read_keys(c, hs->suite,
+                                  mt_ks13_secret(&c->ks, MT_KS13_CLIENT_HANDSHAKE_TRAFFIC)));
     mt_buf body = {0};
     mt_wr_mark exts, m;
     rc = mt_wr_open(&body, 2, &exts);
+    if (rc == 0 && c->early_state == MT_EARLY_ACCEPTED) {
+        /* RFC 8446 4.2.10: an empty early_data in EncryptedExtensions accepts it. */
+        rc = mt_wr_u16(&body, MT_EXT_EARLY_DATA);
+        if (rc == 0) rc = mt_wr_u16(&body, 0);
+    }
     if (rc == 0 && hs->sni_used) {
         /* RFC 6066 3: an empty server_name tells the client its name was used. */
         rc = mt_wr_u16(&body, MT_EXT_SERVER_NAME);
@@ -801,6 +885,23 @@ static int st_send_master(mt_conn *c, mt_slice msg)
     MT_TRY(mt_ks13_master(&c->ks, h));
     MT_TRY(mt_tls13_write_keys(c, hs->suite,
                                mt_ks13_secret(&c->ks, MT_KS13_SERVER_APPLICATION_TRAFFIC)));
+    mt_eng_goto(c, c->early_state == MT_EARLY_ACCEPTED ? S_WAIT_EOED : S_WAIT_FINISHED);
+    return 0;
+}
+
+/* RFC 8446 4.5: EndOfEarlyData ends the early records; the client's handshake keys
+ * follow. */
+static int st_wait_eoed(mt_conn *c, mt_slice msg)
+{
+    server13 *hs = HS(c);
+    mt_hs_msg *m = NULL;
+    MT_TRY(mt_tls13_decode(c, msg, MT_HS_SIDE_CLIENT, NULL, &m));
+    mt_hs_msg_free(m);
+    MT_TRY(mt_transcript_add(&c->tr, msg.p, msg.len));
+    c->early_in = 0;
+    mt_ks13_forget(&c->ks, MT_KS13_CLIENT_EARLY_TRAFFIC);
+    MT_TRY(
+        mt_tls13_read_keys(c, hs->suite, mt_ks13_secret(&c->ks, MT_KS13_CLIENT_HANDSHAKE_TRAFFIC)));
     mt_eng_goto(c, S_WAIT_FINISHED);
     return 0;
 }
@@ -1117,6 +1218,7 @@ static int adopt(mt_conn *c, uint8_t ct, mt_slice msg)
 
 static const uint8_t acc_ch[] = {MT_HS_CLIENT_HELLO, 255};
 static const uint8_t acc_fin[] = {MT_HS_FINISHED, 255};
+static const uint8_t acc_eoed[] = {MT_HS_END_OF_EARLY_DATA, 255};
 static const uint8_t acc_post[] = {MT_HS_KEY_UPDATE, 255};
 
 static const mt_state server13_table[] = {
@@ -1129,6 +1231,7 @@ static const mt_state server13_table[] = {
     [S_SEND_CV] = {"server_certificate_verify", 1, NULL, st_send_cv},
     [S_SEND_FINISHED] = {"server_finished", 1, NULL, st_send_finished},
     [S_SEND_MASTER] = {"server_application_keys", 1, NULL, st_send_master},
+    [S_WAIT_EOED] = {"wait_end_of_early_data", 0, acc_eoed, st_wait_eoed},
     [S_WAIT_FINISHED] = {"wait_client_finished", 0, acc_fin, st_wait_finished},
     [S_SEND_TICKETS] = {"new_session_tickets", 1, NULL, st_send_tickets},
     [S_CONNECTED] = {"connected", 0, acc_post, st_connected},

@@ -461,6 +461,141 @@ static void test_binder_hook(void)
     mt_config_unref(ccfg);
 }
 
+/* ---- 0-RTT (RFC 8446 4.2.10) ---- */
+
+static int early_state(mt_conn *c)
+{
+    mt_info i;
+    mt_conn_info(c, &i);
+    return i.early_data;
+}
+
+static void check_close_both(mt_conn *cc, mt_conn *sc);
+
+/* Resume with early data; returns the connections (caller frees). */
+static void early_run(mt_config *ccfg, mt_config *scfg, const uint8_t *sess, size_t len,
+                      const char *data, mt_conn **cc, mt_conn **sc)
+{
+    *cc = mt_conn_new(ccfg);
+    *sc = mt_conn_new(scfg);
+    CHECK_EQ(mt_conn_set_session(*cc, sess, len), 0);
+    CHECK_EQ(mt_conn_set_early_data(*cc, (const uint8_t *)data, strlen(data)), 0);
+    pump(*cc, *sc);
+}
+
+static void test_early_data(void)
+{
+    mt_config *scfg = server_cfg(), *ccfg = client_cfg();
+    CHECK_EQ(mt_config_set_early_data(scfg, 1024), 0);
+    size_t len;
+    uint8_t *sess = first_session(ccfg, scfg, &len);
+    mt_conn *cc, *sc;
+    early_run(ccfg, scfg, sess, len, "early bird", &cc, &sc);
+    CHECK(done(cc) && done(sc) && resumed(cc) && resumed(sc));
+    CHECK_EQ(early_state(cc), MT_EARLY_ACCEPTED);
+    CHECK_EQ(early_state(sc), MT_EARLY_ACCEPTED);
+    uint8_t buf[64];
+    size_t n = 0;
+    CHECK_EQ(mt_conn_read(sc, buf, sizeof buf, &n), 0);
+    CHECK_EQ(n, 10);
+    CHECK(memcmp(buf, "early bird", 10) == 0);
+    /* 1-RTT data after it */
+    CHECK_EQ(mt_conn_write(cc, (const uint8_t *)"later", 5), 0);
+    pump(cc, sc);
+    CHECK_EQ(mt_conn_read(sc, buf, sizeof buf, &n), 0);
+    CHECK_EQ(n, 5);
+    mt_conn_free(cc);
+    mt_conn_free(sc);
+
+    /* the same ticket again: replay protection refuses the early data, the server skips
+     * it and the handshake still resumes */
+    early_run(ccfg, scfg, sess, len, "replayed", &cc, &sc);
+    CHECK(done(cc) && done(sc) && resumed(cc) && resumed(sc));
+    CHECK_EQ(early_state(cc), MT_EARLY_REJECTED);
+    CHECK_EQ(early_state(sc), MT_EARLY_REJECTED);
+    n = 99;
+    CHECK_EQ(mt_conn_read(sc, buf, sizeof buf, &n), 0);
+    CHECK_EQ(n, 0);
+    check_close_both(cc, sc);
+    mt_conn_free(cc);
+    mt_conn_free(sc);
+    free(sess);
+
+    /* more than the ticket allows: not sent at all */
+    sess = first_session(ccfg, scfg, &len);
+    char big[1100];
+    memset(big, 'x', sizeof big - 1);
+    big[sizeof big - 1] = 0;
+    early_run(ccfg, scfg, sess, len, big, &cc, &sc);
+    CHECK(done(cc) && done(sc) && resumed(sc));
+    CHECK_EQ(early_state(cc), MT_EARLY_NONE);
+    CHECK_EQ(early_state(sc), MT_EARLY_NONE);
+    mt_conn_free(cc);
+    mt_conn_free(sc);
+    free(sess);
+    mt_config_unref(scfg);
+    mt_config_unref(ccfg);
+}
+
+static void check_close_both(mt_conn *cc, mt_conn *sc)
+{
+    CHECK_EQ(mt_conn_error(cc, NULL), 0);
+    CHECK_EQ(mt_conn_error(sc, NULL), 0);
+}
+
+/* A server that does not take 0-RTT (or no longer: a shared ticket key) skips it. */
+static void test_early_refused(void)
+{
+    uint8_t key[32] = {7};
+    mt_config *issuer = server_cfg(), *ccfg = client_cfg();
+    mt_config_set_ticket_key(issuer, key, 32);
+    mt_config_set_early_data(issuer, 4096);
+    size_t len;
+    uint8_t *sess = first_session(ccfg, issuer, &len);
+    mt_config *off = server_cfg();
+    mt_config_set_ticket_key(off, key, 32);
+    mt_conn *cc, *sc;
+    early_run(ccfg, off, sess, len, "not wanted", &cc, &sc);
+    CHECK(done(cc) && done(sc) && resumed(sc));
+    CHECK_EQ(early_state(cc), MT_EARLY_REJECTED);
+    CHECK_EQ(early_state(sc), MT_EARLY_REJECTED);
+    mt_conn_free(cc);
+    mt_conn_free(sc);
+
+    /* after a HelloRetryRequest: refused, the second ClientHello goes in plaintext */
+    mt_config_force_hrr(issuer, 0x0017, 0);
+    early_run(ccfg, issuer, sess, len, "too soon", &cc, &sc);
+    CHECK(done(cc) && done(sc) && resumed(sc));
+    if (!done(cc)) {
+        const char *w1 = "", *w2 = "";
+        int e1 = mt_conn_error(cc, &w1), e2 = mt_conn_error(sc, &w2);
+        fprintf(stderr, "  client 0x%x %s / server 0x%x %s\n", e1, w1, e2, w2);
+    }
+    mt_info i;
+    mt_conn_info(cc, &i);
+    CHECK(i.hrr);
+    CHECK_EQ(early_state(cc), MT_EARLY_REJECTED);
+    CHECK_EQ(early_state(sc), MT_EARLY_REJECTED);
+    mt_conn_free(cc);
+    mt_conn_free(sc);
+
+    /* more early data than the server allows: unexpected_message */
+    mt_config *small = server_cfg();
+    mt_config_set_ticket_key(small, key, 32);
+    mt_config_set_early_data(small, 10);
+    early_run(ccfg, small, sess, len, "eleven-plus bytes of early data", &cc, &sc);
+    CHECK_EQ(mt_conn_error(sc, NULL), MT_ERR_SENT(MT_ALERT_UNEXPECTED_MESSAGE));
+    CHECK_EQ(mt_conn_error(cc, NULL), MT_ERR_RECV(MT_ALERT_UNEXPECTED_MESSAGE));
+    mt_conn_free(cc);
+    mt_conn_free(sc);
+
+    free(sess);
+    mt_config_unref(small);
+    mt_config_unref(off);
+    mt_config_unref(issuer);
+    mt_config_unref(ccfg);
+}
+
 int main(void)
 {
     RUN(test_resume);
@@ -471,5 +606,7 @@ int main(void)
     RUN(test_external_psk);
     RUN(test_faults);
     RUN(test_binder_hook);
+    RUN(test_early_data);
+    RUN(test_early_refused);
     return test_summary();
 }

@@ -92,6 +92,58 @@ describe("moontls client resumes with", function()
   end)
 end)
 
+-- The client's session from a peer that answers nothing (s_server -early_data cannot
+-- serve -www): its tickets come right after our Finished; read until they are there
+-- (bounded: 50 reads of at most 0.1 s).
+local function session_from(c)
+  c:settimeout(0.1)
+  for _ = 1, 50 do
+    if c:session() then break end
+    c:receive(1)
+  end
+  return c:session()
+end
+
+describe("moontls client 0-RTT", function()
+  after_each(H.kill_all)
+  teardown(H.cleanup)
+
+  it("to openssl s_server -early_data: accepted, and the server prints it", function()
+    if not have("openssl") then pending("no openssl") return end
+    -- s_server -early_data cannot serve -www, and it drops a connection when its stdin
+    -- ends: its stdin is a pipe this test holds open, and it exits after two connections
+    -- (or when the pipe closes, or after 30 s).
+    local port = H.random_port()
+    local log = H.TMP .. "/s_server-early.log"
+    os.execute("mkdir -p " .. H.TMP)
+    local stdin = assert(io.popen(("exec timeout 30 openssl s_server -accept 127.0.0.1:%d -tls1_3 "
+      .. "-cert %sleaf-p256.pem -key %sleaf-p256.key -cert_chain %sint-ca.pem -early_data "
+      .. "-naccept 2 >%s 2>&1"):format(port, H.PKI, H.PKI, H.PKI, log), "w"))
+    local ok, err = pcall(function()
+      assert.truthy(H.wait_log(nil, log, "ACCEPT", 10), H.read(log))
+      local ctx = assert(tls.context{ mode = "client", cafile = H.CA, server_name = "localhost" })
+      local c1 = assert(H.connect(port))
+      local sess = assert(session_from(c1), "no ticket from s_server")
+      assert.is_true(sess.max_early_data > 0)
+      c1:close()
+      local c2 = assert(tls.connect("127.0.0.1", port, ctx, { timeout = 10, session = sess,
+                                                               early_data = "zero round trip\n" }))
+      assert(c2:handshake())
+      assert.is_true(c2:info().resumed)
+      assert.equal("accepted", c2:info().early_data)
+      assert(c2:send("after the handshake\n"))
+      assert.truthy(H.wait_log(nil, log, "after the handshake", 10))
+      c2:close()
+      local l = H.read(log)
+      assert.truthy(l:find("Early data received:", 1, true), l)
+      assert.truthy(l:find("zero round trip", 1, true))
+      assert.truthy(l:find("End of early data", 1, true))
+    end)
+    stdin:close() -- s_server is done (two connections) or ends on end of input
+    assert(ok, err)
+  end)
+end)
+
 describe("a moontls server resumes", function()
   after_each(H.kill_all)
   teardown(H.cleanup)
@@ -109,6 +161,46 @@ describe("a moontls server resumes", function()
     local l = H.read(log)
     assert.matches("resumed=false", l)
     assert.matches("handshake ok .* resumed=true", l)
+  end)
+
+  it("openssl s_client -sess_in -early_data: accepted (and refused when off)", function()
+    if not have("openssl") then pending("no openssl") return end
+    local pid, port, log = H.moontls_server{ count = 2, early_data = 1024 }
+    local sess = H.TMP .. "/s_client-early.sess"
+    local early = H.TMP .. "/early.txt"
+    H.write(early, "early line\n")
+    local out1 = H.run_client(S_CLIENT:format(port) .. " -sess_out " .. sess, "one\n", "echo: one")
+    assert.matches("New, TLSv1.3", out1)
+    assert.matches("Max Early Data: 1024", out1)
+    local out2 = H.run_client(S_CLIENT:format(port) .. " -sess_in " .. sess .. " -early_data " .. early,
+      "two\n", "echo: early line")
+    assert.matches("Reused, TLSv1.3", out2)
+    assert.matches("Early data was accepted", out2)
+    assert.matches("echo: early line", out2)
+    assert.truthy(H.wait_exit(pid, 10))
+    assert.matches("handshake ok .* resumed=true early=accepted", H.read(log))
+  end)
+
+  it("openssl s_client -early_data to a server that does not take it: skipped, 1-RTT", function()
+    if not have("openssl") then pending("no openssl") return end
+    -- tickets from an early_data server, then the same ticket key refusing it
+    local pid, port, log = H.moontls_server{ count = 2, early_data = 1024 }
+    local sess = H.TMP .. "/s_client-early2.sess"
+    local early = H.TMP .. "/early2.txt"
+    H.write(early, "early line\n")
+    H.run_client(S_CLIENT:format(port) .. " -sess_out " .. sess, "one\n", "echo: one")
+    -- the same ticket twice: the single-use cache refuses the second 0-RTT
+    H.run_client(S_CLIENT:format(port) .. " -sess_in " .. sess .. " -early_data " .. early,
+      "two\n", "echo: early line")
+    assert.truthy(H.wait_exit(pid, 10))
+    local pid2, port2, log2 = H.moontls_server{ count = 1 }
+    local out = H.run_client(S_CLIENT:format(port2) .. " -sess_in " .. sess .. " -early_data " .. early,
+      "three\n", "echo: three")
+    assert.matches("Early data was rejected", out)
+    assert.matches("echo: three", out)
+    assert.truthy(H.wait_exit(pid2, 10))
+    assert.matches("handshake ok .* early=rejected", H.read(log2))
+    assert.truthy(log)
   end)
 
   it("gnutls-cli --resume", function()

@@ -2,7 +2,7 @@
 --
 --   lua5.4 spec/interop/server.lua port=P cert=leaf-p256 [suites=a,b] [groups=a,b]
 --          [sigalgs=a,b] [alpn=a,b] [hrr_cookie=1] [count=N] [timeout=S] [tickets=N]
---          [psk_ke=1]
+--          [psk_ke=1] [early_data=MAX]
 --
 -- It binds 127.0.0.1:P, prints "listening P" (or "bind failed ..." and exits 2), then
 -- serves `count` connections one after another (default 1). For each: the handshake,
@@ -50,6 +50,7 @@ local params = {
 if opt.hrr_cookie then params.hrr_cookie = opt.hrr_cookie == "1" end
 if opt.tickets then params.tickets = math.tointeger(tonumber(opt.tickets)) end
 if opt.psk_ke then params.psk_ke = opt.psk_ke == "1" end
+if opt.early_data then params.early_data = math.tointeger(tonumber(opt.early_data)) end
 local ctx, err, name = tls.context(params)
 if not ctx then
   out("context failed %s: %s", tostring(name), tostring(err))
@@ -81,9 +82,10 @@ for _ = 1, count do
   local ok, herr, hname = conn:handshake()
   if ok then
     local i = conn:info()
-    out("handshake ok version=%s suite=%s group=%s sigalg=%s alpn=%s sni=%s hrr=%s resumed=%s",
+    out("handshake ok version=%s suite=%s group=%s sigalg=%s alpn=%s sni=%s hrr=%s resumed=%s early=%s",
       tostring(i.version), tostring(i.suite), tostring(i.group), tostring(i.sigalg),
-      tostring(i.alpn), tostring(i.sni), tostring(i.hrr), tostring(i.resumed))
+      tostring(i.alpn), tostring(i.sni), tostring(i.hrr), tostring(i.resumed),
+      tostring(i.early_data))
     local line, rerr = conn:receive("*l")
     if line then
       conn:send("echo: " .. line .. "\n")
