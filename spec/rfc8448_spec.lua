@@ -157,3 +157,29 @@ describe("RFC 8448 section 7 (compatibility mode)", function()
     assert.equal(hex(V.records[5].record) .. hex(V.records[6].record) .. hex(V.records[7].record), out.wire)
   end)
 end)
+
+describe("RFC 8448 section 4 (resumed 0-RTT)", function()
+  local V = example.vectors("resumption")
+
+  it("client side: from section 3's ticket, every record and every secret equal the RFC's", function()
+    local r = example.resumption_client(V)
+    assert.is_true(r.ok, problems(r))
+    assert.is_true(r.peer:done(), "the RFC server's steps did not all run")
+    for label, key in pairs(example.SECRETS) do
+      assert.equal(hex(V.key_schedule[key]), r.secrets[label], label)
+    end
+    for label, key in pairs(example.EARLY_SECRETS) do
+      assert.equal(hex(V.key_schedule[key]), r.secrets[label], label)
+    end
+    assert.is_true(r.conn:info().resumed)
+    assert.equal("accepted", r.conn:info().early_data)
+    -- the first flight: ClientHello, then the early data record under the early keys
+    local f1 = r.transcript:flight(1)
+    assert.equal(hex(V.records[1].record) .. hex(V.records[2].record), f1.wire)
+    -- EndOfEarlyData then Finished, byte for byte
+    local f3 = r.transcript:flight(3)
+    assert.equal(hex(V.records[5].record) .. hex(V.records[6].record),
+                 f3.wire:sub(1, (#V.records[5].record + #V.records[6].record) // 2))
+    assert.equal("end_of_early_data", f3.messages[1].type)
+  end)
+end)
