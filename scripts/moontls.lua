@@ -51,6 +51,10 @@ client options:
   --cafile FILE        trust anchors (default: ]] .. SYSTEM_CA .. [[)
   --insecure           do not verify the server's certificate
   --wait S             after stdin ends, wait this long for more data (default 1)
+  --sess-in FILE       resume the session kept in FILE (from --sess-out)
+  --sess-out FILE      keep the newest session the server gave in FILE (a secret: it
+                       holds the resumption PSK)
+  --early-data FILE    send FILE as 0-RTT early data with --sess-in's session
 
 server options:
   --host H             address to listen on (default 127.0.0.1)
@@ -59,6 +63,8 @@ server options:
   --www                answer HTTP GET: / is a status page, /FILE a file from --docroot
   --docroot DIR        where --www finds files (default: the current directory)
   --count N            stop after N connections
+  --tickets N          NewSessionTickets per connection (default 2; 0: none)
+  --early-data MAX     accept up to MAX bytes of 0-RTT early data on resumed connections
 ]]
 
 local function die(fmt, ...)
@@ -78,6 +84,7 @@ local OPTIONS = {
   ["--host"] = true, ["--cert"] = true, ["--key"] = true, ["--www"] = false,
   ["--docroot"] = true, ["--count"] = true, ["--timeout"] = true, ["--wait"] = true,
   ["--help"] = false, ["-h"] = false,
+  ["--sess-in"] = true, ["--sess-out"] = true, ["--early-data"] = true, ["--tickets"] = true,
 }
 
 local function parse(args, first)
@@ -235,6 +242,22 @@ local function client(args)
     p.cafile = ca
     p.verify = "peer"
   end
+  if o["sess-in"] then
+    local f = io.open(o["sess-in"], "rb")
+    if not f then die("--sess-in: cannot read %s", o["sess-in"]) end
+    local bytes = f:read("a")
+    f:close()
+    local sess, serr = tls.session(bytes)
+    if not sess then die("--sess-in %s: %s", o["sess-in"], serr) end
+    p.session = sess
+  end
+  if o["early-data"] then
+    if not p.session then die("--early-data needs --sess-in (0-RTT resumes a session)") end
+    local f = io.open(o["early-data"], "rb")
+    if not f then die("--early-data: cannot read %s", o["early-data"]) end
+    p.early_data = f:read("a")
+    f:close()
+  end
   local ctx = make_context(p)
 
   local sock = socket.tcp()
@@ -262,6 +285,9 @@ local function client(args)
   if not o.quiet then
     log:write("--- handshake done\n")
     for _, line in ipairs(t:parameters(conn)) do log:write("    ", line, "\n") end
+    local i = conn:info()
+    log:write(("    resumed: %s%s\n"):format(i.resumed and "yes" or "no",
+      i.early_data and (", early data " .. i.early_data) or ""))
     log:write("---\n")
   end
 
@@ -313,6 +339,17 @@ local function client(args)
   end
   conn:settimeout(timeout)
   conn:close()
+  if o["sess-out"] then
+    local sess = conn:session()
+    if sess then
+      local f = io.open(o["sess-out"], "wb")
+      if not f then die("--sess-out: cannot write %s", o["sess-out"]) end
+      f:write(sess:export())
+      f:close()
+    elseif not o.quiet then
+      log:write("moontls: --sess-out: the server sent no ticket\n")
+    end
+  end
   if o.ladder then log:write(ladder.draw(t.events), "\n") end
   return status
 end
@@ -463,6 +500,8 @@ local function server(args)
   o.docroot = (o.docroot or "."):gsub("/+$", "")
   if o.docroot == "" then o.docroot = "/" end
   local p = common_params(o, "server")
+  if o.tickets then p.tickets = math.tointeger(number(o, "tickets")) end
+  if o["early-data"] then p.early_data = math.tointeger(number(o, "early-data")) end
   if (o.cert == nil) ~= (o.key == nil) then die("--cert and --key go together") end
   if o.cert then
     p.certificate, p.key = o.cert, o.key
