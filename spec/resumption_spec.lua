@@ -214,6 +214,21 @@ describe("resumption", function()
     assert.matches("psk_binder hook: bytes or nil expected", err)
   end)
 
+  it("a select hook may edit the decision of a resumed handshake (no sigalg there)", function()
+    local seen
+    local sctx = server_ctx{ alpn = { "h2", "http/1.1" }, hooks = { select = function(_, choice)
+      seen = choice.sigalg
+      choice.alpn = "http/1.1"
+    end } }
+    local cctx = client_ctx{ alpn = { "h2", "http/1.1" } }
+    local sess = first(cctx, sctx)
+    local c, s = tls.pair(cctx:with{ session = sess }, sctx)
+    assert(tls.pump(c, s))
+    assert.is_true(c:info().resumed)
+    assert.is_nil(seen)
+    assert.equal("http/1.1", c:info().alpn)
+  end)
+
   it("secrets of a resumed handshake reach the secret hook", function()
     local sctx = server_ctx()
     local sess = first(nil, sctx)
@@ -307,6 +322,52 @@ describe("resumption faults", function()
     tls.pump(c, s)
     assert.matches("^alert sent: fatal", c:error())
     assert.matches("^alert received: fatal", s:error())
+  end)
+
+  it("a suite whose hash does not fit the PSK: the client says illegal_parameter", function()
+    local sctx, sess = with_session()
+    local c, s = tls.pair(client_ctx{ session = sess }, sctx)
+    s:on("message_out", function(_, msg)
+      if msg.type == "server_hello" then msg.cipher_suite = "TLS_AES_256_GCM_SHA384" end
+    end)
+    tls.pump(c, s)
+    sent(c, "illegal_parameter")
+    received(s, "illegal_parameter")
+    assert.matches("hash", c:error())
+  end)
+
+  it("a ticket lifetime over seven days: illegal_parameter", function()
+    local c, s = tls.pair(client_ctx(), server_ctx())
+    s:on("message_out", function(_, msg)
+      if msg.type == "new_session_ticket" then msg.ticket_lifetime = 604801 end
+    end)
+    tls.pump(c, s)
+    sent(c, "illegal_parameter")
+    received(s, "illegal_parameter")
+  end)
+
+  it("a ticket lifetime of zero: the ticket is dropped", function()
+    local c, s = tls.pair(client_ctx(), server_ctx{ tickets = 1 })
+    s:on("message_out", function(_, msg)
+      if msg.type == "new_session_ticket" then msg.ticket_lifetime = 0 end
+    end)
+    assert(tls.pump(c, s))
+    assert.is_nil(c:session())
+  end)
+
+  it("early_data in the second ClientHello: illegal_parameter", function()
+    local sctx = server_ctx{ groups = { "secp256r1", "x25519" } }
+    local c, s = tls.pair(client_ctx{ key_shares = {}, groups = { "x25519", "secp256r1" } }, sctx)
+    local n = 0
+    c:on("message_out", function(_, msg)
+      if msg.type == "client_hello" then
+        n = n + 1
+        if n == 2 then tls.ext.insert(msg, { type = "early_data" }, 1) end
+      end
+    end)
+    tls.pump(c, s)
+    sent(s, "illegal_parameter")
+    received(c, "illegal_parameter")
   end)
 
   it("a certificate in a resumed handshake: unexpected_message", function()
@@ -432,6 +493,19 @@ describe("0-RTT early data", function()
     tls.pump(c, s)
     sent(c, "unsupported_extension")
     received(s, "unsupported_extension")
+  end)
+
+  it("both key logs carry the same early secrets", function()
+    local clog, slog = {}, {}
+    local sctx = early_server{ keylog = function(label, cr, secret) slog[label] = secret end }
+    local sess = first(nil, sctx)
+    local c, s = tls.pair(client_ctx{ session = sess, early_data = "x",
+      keylog = function(label, cr, secret) clog[label] = secret end }, sctx)
+    assert(tls.pump(c, s))
+    assert.equal(32, #clog.CLIENT_EARLY_TRAFFIC_SECRET)
+    assert.equal(clog.CLIENT_EARLY_TRAFFIC_SECRET, slog.CLIENT_EARLY_TRAFFIC_SECRET)
+    assert.equal(clog.EARLY_EXPORTER_SECRET, slog.EARLY_EXPORTER_SECRET)
+    assert.equal(clog.CLIENT_TRAFFIC_SECRET_0, slog.CLIENT_TRAFFIC_SECRET_0)
   end)
 
   it("misuse raises", function()

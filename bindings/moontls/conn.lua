@@ -367,7 +367,9 @@ run_hook.select = function(conn, st, ev, name)
   if not changed then return true end
   local s, e1 = names.code(names.suites, choice.suite, "suite")
   local g, e2 = names.code(names.groups, choice.group, "group")
-  local a, e3 = names.code(names.sigalgs, choice.sigalg, "sigalg")
+  -- a PSK handshake signs nothing: sigalg stays nil (0)
+  local a, e3 = 0, nil
+  if choice.sigalg ~= nil then a, e3 = names.code(names.sigalgs, choice.sigalg, "sigalg") end
   if not (s and g and a) then return false, "select hook: " .. (e1 or e2 or e3) end
   if choice.alpn ~= nil and (type(choice.alpn) ~= "string" or #choice.alpn > 255) then
     return false, "select hook: alpn must be a string of at most 255 bytes"

@@ -525,6 +525,10 @@ static int on_client_hello(mt_conn *c, mt_slice msg, int second)
         if (cookie.len != hs->cookie.len || !mt_ct_eq(cookie.p, hs->cookie.data, cookie.len))
             rc = mt_eng_fail(c, MT_ERR_ILLEGAL_PARAM, "second ClientHello: cookie not echoed");
     }
+    /* RFC 8446 4.2.10: "A client MUST NOT include the "early_data" extension in its
+     * followup ClientHello." */
+    if (rc == 0 && second && mt_t13_ext(m, MT_EXT_EARLY_DATA) != MT_HS_NONE)
+        rc = mt_eng_fail(c, MT_ERR_ILLEGAL_PARAM, "second ClientHello: early_data");
     if (rc == 0) rc = choose_suite(c, m);
     if (rc == 0) rc = choose_psk(c, m, msg);
     hs->early_offered = !second && mt_t13_ext(m, MT_EXT_EARLY_DATA) != MT_HS_NONE;
