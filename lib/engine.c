@@ -99,13 +99,17 @@ static void info_pop(mt_conn *c)
     mt_info_ev *e = c->info;
     if (e == NULL) return;
     c->info = e->next;
-    if (c->info == NULL) c->info_tail = NULL;
+    if (c->info == NULL) {
+        c->info_tail = NULL;
+        c->info_first = 0;
+    }
     mt_buf_free(&e->data);
     free(e);
 }
 
 const mt_event *mt_conn_event(const mt_conn *c)
 {
+    if (c->info_first && c->info) return &c->info->ev;
     if (c->ev_state == MT_EV_WAITING) return &c->ev;
     if (c->info) return &c->info->ev;
     return NULL;
@@ -204,6 +208,10 @@ int mt_conn_inject_at(mt_conn *c, int where, uint8_t content_type, const uint8_t
 
 int mt_conn_event_done(mt_conn *c, int err)
 {
+    if (c->info_first && c->info) {
+        info_pop(c);
+        return 0;
+    }
     if (c->ev_state == MT_EV_WAITING) {
         c->ev_state = MT_EV_DONE;
         if (err) return mt_eng_fail(c, MT_ERR_HOOK, "hook failed (code 0x%x)", err);
@@ -990,6 +998,57 @@ static void release_idle(mt_conn *c)
 
 static int run(mt_conn *c);
 
+/* While one of our events waits (manual driving holds an outgoing message there), the
+ * peer may already have said why it is leaving: the alerts at the front of the input
+ * are read, and nothing else moves. A plaintext alert is taken as in_pump takes it; a
+ * protected record is opened on trial and, when it is not an alert, left where it is
+ * (the read sequence number is put back; in_pump opens it again later). Not while a
+ * record or a flight of handshake messages is half processed, nor with wire_in or
+ * record_in interest (those hooks would
+ * need a pause of their own). The alert events read here come before the waiting
+ * event (info_first). */
+static void read_alerts_paused(mt_conn *c)
+{
+    /* between records: stage 0, or stage 2 with nothing left to reassemble */
+    int between = c->in_stage == 0 || (c->in_stage == 2 && mt_reasm_pending(&c->reasm) == 0);
+    if (c->err || c->ev_state != MT_EV_WAITING || c->ev.dir != 0 || c->info || !between ||
+        c->in_raw.len || c->closed_by_peer || interested(c, MT_HOOK_RECORD_IN) ||
+        interested(c, MT_HOOK_WIRE_IN) || c->rd.kind == MT_REC_CBC)
+        return;
+    mt_buf trial = {0};
+    while (!c->err && !c->closed_by_peer) {
+        mt_record rec, opened;
+        size_t used = 0;
+        if (mt_rec_deframe(mt_buf_slice(&c->in), mt_rec_max_wire_len(&c->rd), &rec, &used) != 0)
+            break;
+        int plain = rec.outer_type == MT_CT_ALERT && rec.payload.len == 2 &&
+                    (c->rd.kind == MT_REC_NULL || (c->rd.kind == MT_REC_AEAD13 &&
+                                                   !c->handshake_done && c->rd_opened == 0));
+        mt_slice alert;
+        if (plain) {
+            alert = rec.payload;
+        } else if (c->rd.kind == MT_REC_AEAD13 && rec.outer_type == MT_CT_APPLICATION_DATA) {
+            uint64_t seq = c->rd.seq;
+            mt_buf_reset(&trial);
+            if (mt_rec_open(&c->rd, &rec, &trial, &opened) != 0) break;
+            if (opened.type != MT_CT_ALERT) {
+                c->rd.seq = seq; /* not ours to take now */
+                break;
+            }
+            c->rd_opened++;
+            alert = opened.payload;
+        } else {
+            break;
+        }
+        /* handle_alert only reads the slice (in `in` or `trial`), then the record goes */
+        c->plain_alert = plain && c->rd.kind == MT_REC_AEAD13;
+        handle_alert(c, alert);
+        mt_buf_consume_public(&c->in, used); /* wire bytes: nothing to wipe */
+    }
+    mt_buf_free(&trial);
+    if (c->info) c->info_first = 1;
+}
+
 int mt_conn_run(mt_conn *c)
 {
     int rc = run(c);
@@ -1002,6 +1061,8 @@ int mt_conn_run(mt_conn *c)
 
 static int run(mt_conn *c)
 {
+    if (c->err) return c->err;
+    if (c->ev_state == MT_EV_WAITING && !c->info) read_alerts_paused(c);
     if (c->err) return c->err;
     c->in_reserved = 0; /* a run voids an input reservation (mt_conn_input_reserve) */
     if (c->in.len == 0 && c->in_raw.len == 0) release_idle(c);

@@ -114,7 +114,6 @@ end
 -- Manual mode: the event tap
 -- ---------------------------------------------------------------------------------
 
-local peek_alerts
 local function alert_of(data)
   local level, code = data:byte(1, 2)
   return { level = level == 1 and "warning" or level == 2 and "fatal" or level, code = code,
@@ -144,10 +143,8 @@ local function tap(conn, st, ev)
   end
   if not d.manual then return nil end
   if ev.kind == BIT.alert then
-    if ev.dir ~= 0 and (d.peeked or 0) > 0 then
-      d.peeked = d.peeked - 1 -- already queued by peek_alerts
-      return nil
-    end
+    -- (while a message is held, the engine still reads the alerts that arrive, and
+    -- reports them here ahead of the held message: engine.c read_alerts_paused)
     d.queue[#d.queue + 1] = { kind = "alert", dir = ev.dir == 0 and "out" or "in", alert = alert_of(ev.data) }
     return nil
   end
@@ -240,26 +237,6 @@ local function advance(conn, st)
   return true
 end
 
--- While a message is held the engine is paused and reads nothing, but the peer may
--- already have answered (an alert to a mutated ServerHello): plaintext alert records in
--- the bytes that arrive are queued from here, and the engine's own report of them later
--- is skipped. Records are tracked from the held point on (d.peek: unparsed tail).
-peek_alerts = function(d, data)
-  local buf = (d.peek or "") .. data
-  local i = 1
-  while #buf - i + 1 >= 5 do
-    local ct, len = string.unpack(">B xx I2", buf, i)
-    if #buf - i + 1 < 5 + len then break end
-    if ct == 21 and len == 2 then
-      local a = alert_of(buf:sub(i + 5, i + 6))
-      d.queue[#d.queue + 1] = { kind = "alert", dir = "in", alert = a }
-      d.peeked = (d.peeked or 0) + 1
-    end
-    i = i + 5 + len
-  end
-  d.peek = buf:sub(i)
-end
-
 -- One receive from the transport, fed to the engine. Returns true, or nil, err.
 local function pull(conn, st, d, timeout)
   local t = st.transport
@@ -268,7 +245,6 @@ local function pull(conn, st, d, timeout)
   local data, err = t.recv(timeout)
   if data then
     if conn:_want() & W.failed ~= 0 then d.after_failure = (d.after_failure or 0) + #data end
-    if d.held then peek_alerts(d, data) end
     conn:_feed(data)
     return true
   end
@@ -463,7 +439,6 @@ function Conn:send_message(m, fields, opts)
     if bytes ~= ev.data then self:_event_replace({ bytes }) end
     if opts.hash == false or opts.adopt then self:_event_flags(opts.hash ~= false, opts.adopt and true or false) end
     d.held = nil
-    d.peek = nil
     self:_event_done(0)
     ok, err = advance(self, st)
   else

@@ -922,8 +922,94 @@ static void test_hook_error_sends_internal_error(void)
     mt_config_unref(scfg);
 }
 
+/* ---- alerts read while an outgoing message is paused (manual driving holds it) ---- */
+
+static void move(mt_conn *from, mt_conn *to)
+{
+    const uint8_t *p;
+    size_t n = mt_conn_output(from, &p);
+    if (n) mt_conn_feed(to, p, n);
+    mt_conn_output_consume(from, n);
+}
+
+/* Run `conn` answering every paused event with `fn` until it pauses at the message_out
+ * of handshake type `hold` (left waiting) or runs out of work; returns 1 when held. */
+static int run_until_held(mt_conn *conn, uint8_t hold, answer_fn fn, void *ud)
+{
+    for (int i = 0; i < 64; i++) {
+        mt_conn_run(conn);
+        const mt_event *ev = mt_conn_event(conn);
+        if (ev == NULL) return 0;
+        if (ev->paused && ev->kind == MT_HOOK_MESSAGE_OUT && ev->content_type == 22 &&
+            ev->msg_type == hold)
+            return 1;
+        if (fn && ev->paused) fn(conn, ev, ud);
+        mt_conn_event_done(conn, 0);
+    }
+    return 0;
+}
+
+static void test_alerts_while_paused(void)
+{
+    /* Plaintext: the server's ServerHello names a suite the client did not offer; the
+     * server is held at EncryptedExtensions when the client's illegal_parameter comes. */
+    mt_config *ccfg = client(), *scfg = server();
+    uint16_t one[] = {0x1301};
+    mt_config_set_suites(ccfg, one, 1);
+    mt_config_set_hooks(scfg, MT_HOOK_BIT(MT_HOOK_MESSAGE_OUT) | MT_HOOK_BIT(MT_HOOK_ALERT));
+    edit_ctx e = {.type = 2, .edit = set_suite, .u16 = 0x1303};
+    mt_conn *c = mt_conn_new(ccfg), *s = mt_conn_new(scfg);
+    mt_conn_run(c);
+    move(c, s);
+    CHECK(run_until_held(s, 8, edit_out, &e));
+    CHECK_EQ(e.fired, 1);
+    move(s, c);
+    mt_conn_run(c);
+    CHECK_EQ(mt_conn_error(c, NULL), MT_ERR_ILLEGAL_PARAM);
+    move(c, s);
+    mt_conn_run(s);
+    /* read although EncryptedExtensions still waits at its hook */
+    CHECK_EQ(mt_conn_error(s, NULL), MT_ERR_RECV(MT_ALERT_ILLEGAL_PARAMETER));
+    CHECK(mt_conn_want(s) & MT_WANT_FAILED);
+    const mt_event *ev = mt_conn_event(s);
+    CHECK(ev != NULL && ev->kind == MT_HOOK_ALERT && ev->dir == 1); /* told first */
+    mt_conn_event_done(s, 0);
+    ev = mt_conn_event(s);
+    CHECK(ev != NULL && ev->kind == MT_HOOK_MESSAGE_OUT && ev->msg_type == 8); /* still held */
+    mt_conn_free(c);
+    mt_conn_free(s);
+    mt_config_unref(ccfg);
+
+    /* Protected: the client holds its Finished; the server closes (close_notify under its
+     * application keys) and the client reads it; a protected handshake record that is
+     * not an alert would stay for later. */
+    ccfg = client();
+    mt_config_set_hooks(ccfg, MT_HOOK_BIT(MT_HOOK_MESSAGE_OUT));
+    c = mt_conn_new(ccfg);
+    s = mt_conn_new(scfg);
+    mt_config_set_hooks(scfg, 0);
+    mt_conn_set_hooks(s, 0);
+    CHECK(!run_until_held(c, 20, NULL, NULL)); /* the ClientHello goes out */
+    move(c, s);
+    mt_conn_run(s);
+    move(s, c);
+    CHECK(run_until_held(c, 20, NULL, NULL));
+    CHECK_EQ(mt_conn_close(s), 0);
+    move(s, c);
+    mt_conn_run(c);
+    CHECK(mt_conn_want(c) & MT_WANT_CLOSED);
+    CHECK_EQ(mt_conn_error(c, NULL), 0);
+    ev = mt_conn_event(c);
+    CHECK(ev != NULL && ev->kind == MT_HOOK_MESSAGE_OUT && ev->msg_type == 20);
+    mt_conn_free(c);
+    mt_conn_free(s);
+    mt_config_unref(ccfg);
+    mt_config_unref(scfg);
+}
+
 int main(void)
 {
+    RUN(test_alerts_while_paused);
     RUN(test_fatal_alert_through_hooks);
     RUN(test_hook_error_sends_internal_error);
     RUN(test_inject_ahead_of_message);
