@@ -611,21 +611,36 @@ static int out_pump(mt_conn *c)
     return 0;
 }
 
+/* The output is taken from the front by an offset, like the input: a partial send moves
+ * nothing, and ciphertext needs no wipe. New records append at out.len; write_direct moves
+ * what is still unsent to the front only when the end lacks room. Invariant: out_off <
+ * out.len, or both are 0. */
 size_t mt_conn_output(mt_conn *c, const uint8_t **p)
 {
-    *p = c->out.data;
-    return c->out.len;
+    *p = c->out.len ? c->out.data + c->out_off : c->out.data;
+    return c->out.len - c->out_off;
 }
 
 void mt_conn_output_consume(mt_conn *c, size_t n)
 {
-    /* Ciphertext and handshake records: nothing to wipe. Drained, the allocation stays for
-     * the next record; release_idle gives it back. */
-    if (n >= c->out.len) {
-        c->out.len = 0;
+    /* Drained, the allocation stays for the next record; release_idle gives it back. */
+    if (n < c->out.len - c->out_off) {
+        c->out_off += n;
         return;
     }
-    mt_buf_consume(&c->out, n);
+    c->out.len = 0;
+    c->out_off = 0;
+}
+
+/* Before appending about n bytes to `out`: move what is unsent to the front if the end
+ * lacks room and the front has some (sealing itself reserves, so this never fails). */
+static void out_room(mt_conn *c, size_t n)
+{
+    if (c->out_off == 0 || c->out.cap - c->out.len >= n) return;
+    size_t left = c->out.len - c->out_off;
+    memmove(c->out.data, c->out.data + c->out_off, left);
+    c->out.len = left;
+    c->out_off = 0;
 }
 
 /* ---------------------------------------------------------------------------------
@@ -1168,6 +1183,7 @@ static int write_direct(mt_conn *c, const uint8_t *data, size_t len)
         size_t n = len - off < max ? len - off : max;
         mt_record rec;
         mt_rec_prepare(&c->wr, MT_CT_APPLICATION_DATA, mt_slice_of(data + off, n), &rec);
+        out_room(c, MT_REC_HEADER_LEN + n + 256 + MT_AEAD_TAG_LEN); /* 1.3 record at most */
         int rc = mt_rec_seal(&c->wr, &rec, &c->out);
         if (rc) {
             mt_eng_fail(c, rc, "sending application data");

@@ -200,7 +200,8 @@ struct mt_conn {
     size_t flush_off;   /* bytes of coalesce already cut */
     int flush_stage;    /* 0: cut next record, 1: record_out pending, 2: wire_out pending */
     mt_buf rec_scratch; /* the record being processed by hooks */
-    mt_buf out;         /* wire bytes ready for the caller */
+    mt_buf out;         /* wire bytes ready for the caller ... */
+    size_t out_off;     /* ... from this offset on (the caller took the ones before) */
 
     /* events */
     mt_ev_state ev_state;
