@@ -141,7 +141,7 @@ typedef enum mt_hook {
     MT_HOOK_SIGN,            /* a signature is about to be made */
     MT_HOOK_VERIFY_DATA,     /* a Finished value was computed */
     MT_HOOK_KEY_SHARE,       /* an ephemeral key is about to be generated */
-    MT_HOOK_PSK_BINDER,      /* a PSK binder was computed */
+    MT_HOOK_PSK_BINDER,      /* client: a PSK binder was computed (answer: the binder) */
     MT_HOOK_VERIFY_PEER,     /* the peer's chain was checked */
     MT_HOOK_SECRET,          /* informational: a secret was derived */
     MT_HOOK_ALERT,           /* informational: an alert was sent or received */
@@ -364,7 +364,8 @@ typedef struct mt_event {
                              wire bytes, to-be-signed content, computed Finished/binder,
                              secret; valid until the event is done */
     size_t len;
-    uint16_t scheme;      /* sign: signature scheme; key_share: group; select: suite */
+    uint16_t scheme;      /* sign: signature scheme; key_share: group; select: suite;
+                             psk_binder: the identity's index (0-based) */
     const char *label;    /* secret: NSS label; state: new state name; alert: alert name */
     int hash_final;       /* message_out: 1 = transcript hashes the final bytes (default) */
     int adopt;            /* message_out: 1 = engine re-parses the final bytes as its own */

@@ -60,6 +60,11 @@ static mt_config *fuzz_config(int role, uint32_t *ctr)
         }
         free(c);
         free(k);
+        /* A fixed ticket key and 0-RTT: a recorded resumption (corpus/.../resumption_0rtt)
+         * stays valid, so the fuzzer reaches binders, early data and EndOfEarlyData. */
+        static const uint8_t ticket_key[32] = {0x6d, 0x6f, 0x6f, 0x6e, 0x74, 0x6c, 0x73};
+        mt_config_set_ticket_key(cfg, ticket_key, sizeof ticket_key);
+        mt_config_set_early_data(cfg, 1024);
     } else {
         mt_config_set_verify(cfg, MT_VERIFY_NONE);
         mt_config_set_server_name(cfg, "localhost");
