@@ -484,6 +484,31 @@ describe("0-RTT early data", function()
     assert.equal(0, first(nil, server_ctx()).max_early_data)
   end)
 
+  it("ALPN: a different protocol refuses 0-RTT; a server accepting anyway is illegal_parameter", function()
+    local sctx = early_server{ alpn = { "h2", "http/1.1" } }
+    local sess = first(client_ctx{ alpn = { "h2" } }, sctx)
+    assert.equal("h2", sess.alpn)
+    -- the client now offers only http/1.1: the server picks it and refuses early data
+    local c, s = tls.pair(client_ctx{ session = sess, early_data = "x", alpn = { "http/1.1" } }, sctx)
+    assert(tls.pump(c, s))
+    assert.is_true(s:info().resumed)
+    assert.equal("rejected", s:info().early_data)
+    -- a server that accepts and then names another protocol on the wire: the client objects
+    local c2, s2 = tls.pair(client_ctx{ session = sess, early_data = "x", alpn = { "h2", "http/1.1" } },
+                            sctx)
+    s2:on("message_out", function(_, msg)
+      if msg.type == "encrypted_extensions" then
+        local a = tls.ext.find(msg, "application_layer_protocol_negotiation") or tls.ext.find(msg, "alpn")
+        a.protocol_name_list = { "http/1.1" }
+      end
+    end)
+    tls.pump(c2, s2)
+    assert.equal("accepted", s2:info().early_data)
+    sent(c2, "illegal_parameter")
+    received(s2, "illegal_parameter")
+    assert.matches("ALPN", c2:error())
+  end)
+
   it("early_data in EncryptedExtensions without an offer: unsupported_extension", function()
     local sctx = server_ctx()
     local c, s = tls.pair(client_ctx(), sctx)

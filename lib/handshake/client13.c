@@ -53,6 +53,7 @@ typedef struct psk_offer {
     mt_buf identity;
     uint32_t obfuscated_age;
     uint32_t max_early_data;
+    char alpn[256]; /* resumption: the session's ALPN protocol */
 } psk_offer;
 
 #define MAX_OFFERS 2
@@ -313,6 +314,7 @@ static int offer_session(mt_conn *c, mt_hash_id need)
         memcpy(o->psk, sess.psk, sess.psk_len);
         o->psk_len = sess.psk_len;
         o->max_early_data = sess.max_early_data;
+        memcpy(o->alpn, sess.alpn, sizeof o->alpn);
         /* RFC 8446 4.2.11.1: the age in milliseconds plus ticket_age_add, mod 2^32. */
         o->obfuscated_age = (uint32_t)((uint64_t)age * 1000u) + sess.age_add;
         rc = mt_buf_set(&o->identity, sess.ticket.data, sess.ticket.len);
@@ -781,9 +783,16 @@ static int early_answer(mt_conn *c, int accepted)
         return mt_eng_fail(c, MT_ERR_ILLEGAL_PARAM,
                            "EncryptedExtensions.early_data: accepted with selected_identity %d",
                            hs->psk_selected);
+    /* The server "MUST verify that ... selected cipher suite ... selected ALPN protocol"
+     * are the session's before it accepts; one that did not has accepted wrongly. */
     if (hs->offers[0].suite != hs->suite->id)
         return mt_eng_fail(c, MT_ERR_ILLEGAL_PARAM,
                            "EncryptedExtensions.early_data: accepted under another suite");
+    if (strcmp(hs->offers[0].alpn, c->alpn) != 0)
+        return mt_eng_fail(c, MT_ERR_ILLEGAL_PARAM,
+                           "EncryptedExtensions.early_data: accepted with ALPN \"%s\", the "
+                           "session's is \"%s\"",
+                           c->alpn, hs->offers[0].alpn);
     c->early_state = MT_EARLY_ACCEPTED;
     return 0;
 }
