@@ -144,6 +144,33 @@ describe("moontls client 0-RTT", function()
   end)
 end)
 
+describe("moontls client 0-RTT to gnutls-serv", function()
+  after_each(H.kill_all)
+  teardown(H.cleanup)
+
+  it("--earlydata: accepted, and the connection carries on (EndOfEarlyData, keys)", function()
+    if not have("gnutls-serv") then pending("no gnutls-serv") return end
+    -- gnutls-serv takes the early data but neither echoes nor prints it: the proof is the
+    -- accepted answer and a working connection after it
+    local _, port = H.gnutls_server("leaf-p256", nil, "--earlydata")
+    local ctx = assert(tls.context{ mode = "client", cafile = H.CA, server_name = "localhost" })
+    local c1 = assert(H.connect(port))
+    assert(c1:send("ping\n"))
+    assert.equal("ping", c1:receive("*l"))
+    local sess = assert(c1:session(), "no ticket from gnutls-serv")
+    c1:close()
+    assert.is_true(sess.max_early_data > 0)
+    local c2 = assert(tls.connect("127.0.0.1", port, ctx, { timeout = 10, session = sess,
+                                                             early_data = "zero\n" }))
+    assert(c2:handshake())
+    assert.is_true(c2:info().resumed)
+    assert.equal("accepted", c2:info().early_data)
+    assert(c2:send("after\n"))
+    assert.equal("after", c2:receive("*l"))
+    c2:close()
+  end)
+end)
+
 describe("a moontls server resumes", function()
   after_each(H.kill_all)
   teardown(H.cleanup)
@@ -201,6 +228,20 @@ describe("a moontls server resumes", function()
     assert.truthy(H.wait_exit(pid2, 10))
     assert.matches("handshake ok .* early=rejected", H.read(log2))
     assert.truthy(log)
+  end)
+
+  it("gnutls-cli --resume --earlydata: accepted and echoed", function()
+    if not have("gnutls-cli") then pending("no gnutls-cli") return end
+    local pid, port, log = H.moontls_server{ count = 2, early_data = 1024 }
+    local early = H.TMP .. "/gnutls-early.txt"
+    H.write(early, "early line\n")
+    local out = H.run_client(("gnutls-cli --x509cafile %s --resume --earlydata=%s -p %d 127.0.0.1 "
+      .. "--sni-hostname localhost --verify-hostname localhost"):format(H.CA, early, port),
+      "hello\n", "echo: early line", 20)
+    assert.matches("This is a resumed session", out)
+    assert.matches("echo: early line", out)
+    assert.truthy(H.wait_exit(pid, 10))
+    assert.matches("handshake ok .* resumed=true early=accepted", H.read(log))
   end)
 
   it("gnutls-cli --resume", function()
