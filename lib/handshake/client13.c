@@ -11,6 +11,13 @@
  * - Keys: the server's handshake keys are installed for reading as soon as ServerHello is
  *   processed; ours are queued for writing after the compatibility CCS, so the CCS leaves
  *   in plaintext.
+ * - PSKs (RFC 8446 4.2.11): the session the caller gave (mt_conn_set_session) and the
+ *   configured external PSK are offered in a ClientHello whose binders are filled in by a
+ *   send state of their own (client_hello_binders), so the psk_binder hook's pause never
+ *   rebuilds the hello. With 0-RTT the early data follows the hello under the early keys
+ *   (client_early_data); EncryptedExtensions says whether those keys stay on until
+ *   EndOfEarlyData. A NewSessionTicket after the handshake becomes the newest session
+ *   (mt_conn_session), exported in ticket.h's format.
  */
 #include "crypto/kdf.h"
 #include "handshake/codec_schema.h"
@@ -282,6 +289,11 @@ static int collect_offers(mt_conn *c)
      * and no more of it than the ticket's max_early_data_size. */
     hs->early = c->early_data.len > 0 && !hs->suite && !c->hrr && hs->n_offers > 0 &&
                 !hs->offers[0].external && c->early_data.len <= hs->offers[0].max_early_data;
+    /* ... under the session's own suite, which we must offer (the server checks it). */
+    int suite_offered = 0;
+    for (size_t i = 0; hs->early && i < cfg->n_suites; i++)
+        suite_offered |= cfg->suites[i] == hs->offers[0].suite;
+    hs->early = hs->early && suite_offered;
     return 0;
 }
 

@@ -11,6 +11,13 @@
  *   HelloRetryRequest only when no offered share is usable (OpenSSL's behaviour).
  * - Middlebox compatibility (RFC 8446 D.4): when the client sent a session id, a dummy
  *   CCS follows our first handshake message (ServerHello or HelloRetryRequest).
+ * - PSKs (RFC 8446 4.2.11): the first offered identity that is our external PSK or one of
+ *   our tickets (sealed session state, ticket.h) and fits the suite is checked by its
+ *   binder (decrypt_error when wrong) and skips Certificate/CertificateVerify; unknown or
+ *   expired ones mean a full handshake. 0-RTT is decided once the ClientHello is taken
+ *   (decide_early): accepted, our read keys move to the early keys until EndOfEarlyData;
+ *   refused, the engine skips what it cannot read (engine.c, early_skip). Tickets go out
+ *   after the client's Finished (new_session_tickets).
  */
 #include "cred.h"
 #include "handshake/codec_schema.h"
