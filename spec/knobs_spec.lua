@@ -79,6 +79,31 @@ describe("context key extensions", function()
     assert.equal(0x4242, t[#t])
   end)
 
+  it("a ClientHello with pre_shared_key is left as built (its binders cover the order)", function()
+    local NOW = 1735689600
+    local function clock() return NOW end
+    local sctx = server{ clock = clock }
+    local shape = { client_hello = { order = { "key_share", "supported_versions" } } }
+    local hellos = {}
+    local function run(session)
+      local c, s = tls.pair(client{ clock = clock, extensions = shape, session = session }, sctx)
+      s:on("message_in", function(_, m)
+        if m.type == "client_hello" then hellos[#hellos + 1] = types(m) end
+      end)
+      assert.is_true(tls.pump(c, s))
+      return c, s
+    end
+    local c = run(nil) -- full handshake: the ClientHello is shaped
+    assert.equal("key_share", hellos[1][1])
+    assert.equal("supported_versions", hellos[1][2])
+    local c2, s2 = run(assert(c:session())) -- resumption: as built, binders verify
+    local h2 = hellos[2]
+    assert.equal("pre_shared_key", h2[#h2])
+    assert.not_equal("key_share", h2[1])
+    assert.is_true(c2:info().resumed)
+    assert.is_true(s2:info().resumed)
+  end)
+
   it("orders the HelloRetryRequest's extensions", function()
     local cctx, seen = watching_client{ groups = { "x25519", "secp384r1" } }
     local sctx = server{ quirks = { hello_retry = { group = "secp384r1" } }, hrr_cookie = true,
