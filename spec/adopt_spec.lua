@@ -76,6 +76,27 @@ describe("adoption on the server", function()
     assert.matches("^alert received: fatal internal_error", c:error())
   end)
 
+  it("on a resumed handshake too: the suite (same hash as the PSK's) is followed", function()
+    local NOW = 1735689600
+    local function clock() return NOW end
+    local sctx = server{ clock = clock, hooks = { message_out = function(conn, msg, ev)
+      if msg.type == "server_hello" and conn.data.edit then
+        chacha(msg)
+        ev.adopt = true
+      end
+    end } }
+    local cctx = client{ clock = clock }
+    local c, s = tls.pair(cctx, sctx)
+    assert.is_true(tls.pump(c, s))
+    local c2, s2 = tls.pair(cctx:with{ session = assert(c:session()) }, sctx)
+    s2.data.edit = true
+    assert.is_true(tls.pump(c2, s2))
+    assert.is_true(c2:info().resumed)
+    assert.is_true(s2:info().resumed)
+    assert.equal("TLS_CHACHA20_POLY1305_SHA256", c2:info().suite)
+    assert.equal("TLS_CHACHA20_POLY1305_SHA256", s2:info().suite)
+  end)
+
   it("HelloRetryRequest.selected_group adopted: the server waits for that share", function()
     local function p521(hrr) tls.ext.find(hrr, "key_share").selected_group = "secp521r1" end
     local cctx = client{ groups = { "x25519", "secp384r1", "secp521r1" } }

@@ -1086,64 +1086,70 @@ static int client_share(mt_conn *c, uint16_t group, mt_slice *ke, mt_hs_msg **ho
     return MT_ERR_NOT_FOUND;
 }
 
+/* Take the ServerHello's key share as ours: the client's share for its group and the
+ * private key of the public key it carries (our own, or the pinned one). */
+static int adopt_key_share(mt_conn *c, const mt_hs_msg *m, mt_hs_id ks)
+{
+    server13 *hs = HS(c);
+    uint16_t group = (uint16_t)mt_t13_u(m, ks, "group");
+    mt_slice ke = mt_t13_b(m, ks, "key_exchange");
+    if (group == hs->group && ke.len == hs->kx.pub_len && memcmp(ke.p, hs->kx.pub, ke.len) == 0)
+        return 0;
+    mt_slice peer;
+    mt_hs_msg *ch = NULL;
+    if (!mt_kx_supported(group) || client_share(c, group, &peer, &ch) != 0) {
+        mt_hs_msg_free(ch);
+        return cannot_adopt(c, "ServerHello.key_share.group: 0x%04x: the client sent no share for it",
+                            group);
+    }
+    mt_kx kx;
+    memset(&kx, 0, sizeof kx);
+    size_t plen = 0;
+    const uint8_t *pin = mt_tls13_pinned(c->cfg, group, &plen);
+    int rc = pin ? mt_kx_generate(&kx, group, &c->rng, pin, plen) : MT_ERR_NOT_FOUND;
+    if (rc == 0 && (kx.pub_len != ke.len || memcmp(kx.pub, ke.p, ke.len) != 0)) rc = MT_ERR_NOT_FOUND;
+    if (rc) {
+        mt_kx_free(&kx);
+        mt_hs_msg_free(ch);
+        return cannot_adopt(c,
+                            "ServerHello.key_share.key_exchange: we hold no private key for it "
+                            "(pin one for group 0x%04x)",
+                            group);
+    }
+    uint8_t shared[MT_KX_MAX_SHARED];
+    size_t shared_len = 0;
+    rc = mt_kx_shared(&kx, peer.p, peer.len, shared, &shared_len);
+    if (rc == 0) rc = mt_buf_set(&hs->peer_share, peer.p, peer.len);
+    mt_hs_msg_free(ch);
+    if (rc) {
+        mt_kx_free(&kx);
+        mt_wipe(shared, sizeof shared);
+        /* RFC 8446 4.2.8.1-2: the client's share for that group is invalid. */
+        return mt_eng_fail(c, MT_ERR_ILLEGAL_PARAM,
+                           "ClientHello.key_share: invalid share for group 0x%04x", group);
+    }
+    mt_kx_free(&hs->kx);
+    hs->kx = kx;
+    memcpy(hs->shared, shared, shared_len);
+    hs->shared_len = shared_len;
+    mt_wipe(shared, sizeof shared);
+    hs->group = group;
+    c->group = group;
+    return 0;
+}
+
 static int adopt_server_hello(mt_conn *c, const mt_hs_msg *m)
 {
     server13 *hs = HS(c);
     const mt_suite13 *s = adopt_version_suite(c, m, "ServerHello");
     if (s == NULL) return c->err;
+    /* psk_ke (RFC 8446 4.2.9) has no key share; every other exchange has one. */
+    int psk_only = hs->psk_selected >= 0 && !hs->psk_dhe;
     mt_hs_id ks = mt_t13_ext(m, MT_EXT_KEY_SHARE);
-    if (ks == MT_HS_NONE)
-        return cannot_adopt(c, "ServerHello: no key_share (PSK-only key exchange is not implemented)");
-    uint16_t group = (uint16_t)mt_t13_u(m, ks, "group");
-    mt_slice ke = mt_t13_b(m, ks, "key_exchange");
-    int same = group == hs->group && ke.len == hs->kx.pub_len &&
-               memcmp(ke.p, hs->kx.pub, ke.len) == 0;
-    if (!same) {
-        /* Another share: the client must have sent one for the group, and we must hold
-         * the private key of what the message says is ours: our own, or the pinned one
-         * (key_shares = {group = {private = ...}}). */
-        mt_slice peer;
-        mt_hs_msg *ch = NULL;
-        if (!mt_kx_supported(group) || client_share(c, group, &peer, &ch) != 0) {
-            mt_hs_msg_free(ch);
-            return cannot_adopt(c, "ServerHello.key_share.group: 0x%04x: the client sent no share "
-                                   "for it",
-                                group);
-        }
-        mt_kx kx;
-        memset(&kx, 0, sizeof kx);
-        size_t plen = 0;
-        const uint8_t *pin = mt_tls13_pinned(c->cfg, group, &plen);
-        int rc = pin ? mt_kx_generate(&kx, group, &c->rng, pin, plen) : MT_ERR_NOT_FOUND;
-        if (rc == 0 && (kx.pub_len != ke.len || memcmp(kx.pub, ke.p, ke.len) != 0))
-            rc = MT_ERR_NOT_FOUND;
-        if (rc) {
-            mt_kx_free(&kx);
-            mt_hs_msg_free(ch);
-            return cannot_adopt(c, "ServerHello.key_share.key_exchange: we hold no private key for "
-                                   "it (pin one for group 0x%04x)",
-                                group);
-        }
-        uint8_t shared[MT_KX_MAX_SHARED];
-        size_t shared_len = 0;
-        rc = mt_kx_shared(&kx, peer.p, peer.len, shared, &shared_len);
-        if (rc == 0) rc = mt_buf_set(&hs->peer_share, peer.p, peer.len);
-        mt_hs_msg_free(ch);
-        if (rc) {
-            mt_kx_free(&kx);
-            mt_wipe(shared, sizeof shared);
-            /* RFC 8446 4.2.8.1-2: the client's share for that group is invalid. */
-            return mt_eng_fail(c, MT_ERR_ILLEGAL_PARAM,
-                               "ClientHello.key_share: invalid share for group 0x%04x", group);
-        }
-        mt_kx_free(&hs->kx);
-        hs->kx = kx;
-        memcpy(hs->shared, shared, shared_len);
-        hs->shared_len = shared_len;
-        mt_wipe(shared, sizeof shared);
-        hs->group = group;
-        c->group = group;
-    }
+    if ((ks == MT_HS_NONE) != psk_only)
+        return cannot_adopt(c, "ServerHello.key_share: %s (the key exchange is %s)",
+                            psk_only ? "present" : "missing", psk_only ? "psk_ke" : "(EC)DHE");
+    if (!psk_only) MT_TRY(adopt_key_share(c, m, ks));
     mt_slice r = mt_t13_b(m, MT_HS_ROOT, "random");
     if (r.len == 32) memcpy(c->server_random, r.p, 32);
     hs->suite = s;
