@@ -388,7 +388,7 @@ int mt_conn_event_replace(mt_conn *c, const uint8_t *data, const size_t *lens, s
  *   checked against;
  * - the server's ServerHello: cipher suite (one with the transcript's hash), key share
  *   (another group needs the client's share for it and a pinned private key whose public
- *   key is the one sent), random; HelloRetryRequest: cipher suite, selected group (the
+ *   key is the one sent; none under psk_ke), random; HelloRetryRequest: cipher suite, selected group (the
  *   second ClientHello must share it), cookie (echo checked; none: not checked);
  *   EncryptedExtensions: the ALPN protocol (or none).
  * What the server cannot follow (TLS 1.2 in supported_versions, a group without the
