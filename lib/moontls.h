@@ -210,13 +210,15 @@ int mt_config_set_hrr_cookie_value(mt_config *cfg, const uint8_t *p, size_t len)
  * (client configurations), 2 ServerHello, MT_MSG_HELLO_RETRY_REQUEST, 8
  * EncryptedExtensions (server configurations); MT_ERR_BAD_PARAM for another kind or the
  * other role. They change the wire and the transcript, never the negotiation: an added
- * alpn does not select a protocol. A ClientHello that carries pre_shared_key is never
- * shaped (its binders cover the extensions as built).
+ * alpn does not select a protocol. A client checks the server's answers against its
+ * ClientHello as sent (an extension added there may be answered). A ClientHello that
+ * carries pre_shared_key is never shaped (its binders cover the extensions as built).
  * - set_extension_order: the listed extension types come first, in that order (each
  *   occurrence, duplicates included); the others follow in the engine's order. n = 0
  *   clears. MT_ERR_LIMIT past MT_MAX_LIST (32) types.
- * - add_extension: one more extension (type and raw data, copied; len < 65536) after the
- *   engine's own, whatever they are (a type the engine writes too goes out twice).
+ * - add_extension: an extension (type and raw data, copied; len < 65536): it replaces the
+ *   engine's extension of that type (in its place), or, when the engine writes none, goes
+ *   after the engine's own. Added twice, a type the engine writes once goes out twice.
  * - clear_extensions: forget the order and the additions of that kind. */
 int mt_config_set_extension_order(mt_config *cfg, unsigned kind, const uint16_t *types, size_t n);
 int mt_config_add_extension(mt_config *cfg, unsigned kind, uint16_t type, const uint8_t *data,

@@ -19,6 +19,9 @@ describe("RFC 8448 section 3 (simple 1-RTT)", function()
     for label, key in pairs(example.SECRETS) do
       assert.equal(hex(V.key_schedule[key]), r.secrets[label], label)
     end
+    -- the ClientHello is the engine's, shaped by context keys: no message_out hook
+    assert.is_nil(r.conn:_state().ctx:_params().hooks.message_out)
+    assert.equal(hex(V.messages.client_hello), assert(r.transcript:message("client_hello")).raw)
     -- the client Finished record, byte for byte (the peer compared it; check it again here)
     local t = r.transcript
     local finished = t:flight(3)
@@ -84,6 +87,10 @@ describe("RFC 8448 section 5 (HelloRetryRequest)", function()
     assert.equal("secp256r1", r.conn:info().group)
     local hrr = assert(r.transcript:message("hello_retry_request"))
     assert.equal("secp256r1", tls.ext.find(hrr, "key_share").selected_group)
+    -- both ClientHellos as the RFC has them, from the engine and the knobs (a hook only
+    -- adds the second one's padding)
+    assert.equal(hex(V.messages.client_hello_1), assert(r.transcript:message("client_hello", 1)).raw)
+    assert.equal(hex(V.messages.client_hello_2), assert(r.transcript:message("client_hello", 2)).raw)
   end)
 
   it("server side: the engine retries for secp256r1 and produces the RFC's HRR, ServerHello and flight", function()
@@ -142,6 +149,8 @@ describe("RFC 8448 section 7 (compatibility mode)", function()
     end
     local t = r.transcript
     local ch = assert(t:message("client_hello"))
+    assert.is_nil(r.conn:_state().ctx:_params().hooks.message_out) -- knobs, no hook
+    assert.equal(hex(V.messages.client_hello), ch.raw)
     assert.equal(32, #ch.legacy_session_id)
     assert.equal(hex(V.parsed.client_hello.legacy_session_id), ch.legacy_session_id)
     assert.equal(hex(V.parsed.server_hello.legacy_session_id_echo), assert(t:message("server_hello")).legacy_session_id_echo)

@@ -29,8 +29,10 @@ M.HOOKS = {
 --               client_hello (client), server_hello, hello_retry_request,
 --               encrypted_extensions (server). `order`: the listed extension types (names
 --               or numbers) come first, in that order, the rest follow in the engine's
---               order. `add`: extensions added after the engine's own, each
---               {type = name | number, data = bytes} or {type = name, <parsed fields>}
+--               order. `add`: extensions, each replacing the engine's extension of its
+--               type (in its place) or, when the engine writes none, added after the
+--               engine's own; each {type = name | number, data = bytes} or
+--               {type = name, <parsed fields>}
 --               encoded like a hook's message table (e.g. {type = "supported_groups",
 --               named_group_list = {...}}). These change the wire and the transcript,
 --               not the negotiation (adopt in a message_out hook for that); a

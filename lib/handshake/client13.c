@@ -471,9 +471,11 @@ static int send_client_hello(mt_conn *c)
                           : build_client_hello(c, &body);
     mt_buf_free(&hs->pending);
     if (rc == 0) rc = mt_eng_send_hs(c, MT_HS_CLIENT_HELLO, body.data, body.len);
-    /* Keep it decoded: the server's answers are validated against what we offered. */
-    if (rc == 0) rc = mt_wr_u8(&msg, MT_HS_CLIENT_HELLO);
-    if (rc == 0) rc = mt_wr_vec24(&msg, body.data, body.len);
+    /* Keep it decoded: the server's answers are validated against what we offered, the
+     * message as queued (the shaping knobs may have reordered, replaced or added
+     * extensions: what they put on the wire was offered). */
+    const mt_buf *queued = rc == 0 ? &c->queue_tail->bytes : NULL;
+    if (queued) rc = mt_buf_set(&msg, queued->data, queued->len);
     mt_hs_msg_free(hs->ch);
     hs->ch = NULL;
     mt_hs_ctx ctx = {.content_type = 22, .version = MT_TLS13, .side = MT_HS_SIDE_CLIENT};

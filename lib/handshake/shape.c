@@ -9,7 +9,9 @@
  * - It changes the wire only, never the negotiation (an added alpn selects nothing); a
  *   script that wants the engine to follow an edit adopts it in a message_out hook.
  * - The body is split into what precedes the extensions block, the extensions, and what
- *   follows (nothing, in a well-formed body); only the extensions move. A body without an
+ *   follows (nothing, in a well-formed body); only the extensions change. A configured
+ *   extension of a type the engine wrote replaces it in place; the others are added after
+ *   the engine's; then the order applies. A body without an
  *   extensions block is left as built.
  * - RFC 8446 4.2.11: pre_shared_key is the last ClientHello extension and its binders
  *   cover everything before them, so a ClientHello that carries one is never shaped.
@@ -104,7 +106,25 @@ int mt_shape_body(const mt_config *cfg, uint8_t type, mt_slice body, mt_buf *out
     for (size_t i = 0; i < n; i++)
         if (kind == MT_HS_CLIENT_HELLO && refs[i].type == MT_EXT_PRE_SHARED_KEY)
             return MT_ERR_NOT_FOUND;
-    MT_TRY(collect(mt_buf_slice(&s->extra), refs, &n));
+    /* The configured extensions: one of a type the engine wrote takes its place (the
+     * first one not yet taken), the others follow the engine's. */
+    size_t built = n;
+    ext_ref extra[MAX_EXTS];
+    size_t n_extra = 0;
+    MT_TRY(collect(mt_buf_slice(&s->extra), extra, &n_extra));
+    int taken[MAX_EXTS] = {0};
+    for (size_t k = 0; k < n_extra; k++) {
+        size_t i = 0;
+        while (i < built && (taken[i] || refs[i].type != extra[k].type))
+            i++;
+        if (i < built) {
+            refs[i] = extra[k];
+            taken[i] = 1;
+            continue;
+        }
+        MT_ENSURE(n < MAX_EXTS, MT_ERR_LIMIT);
+        refs[n++] = extra[k];
+    }
 
     /* Rank: a listed type takes its place in the list; the others follow, in the order
      * they were built. An insertion sort on the rank keeps equal ranks in order. */

@@ -4,9 +4,9 @@
 --                                               or: scripts/moontls run scripts/examples/rfc8448.lua)
 --
 -- Section 3 (simple 1-RTT), client side: the client random comes from a pinned rng, the
--- x25519 private key is pinned, a message_out hook hands the engine the RFC's ClientHello
--- (ev.adopt = true: the engine takes it as its own offer), and a trace peer plays the
--- RFC's server records. Every secret must equal the RFC's, and every record the client
+-- x25519 private key is pinned, context keys give the engine's ClientHello the RFC
+-- client's suites, server name and extensions in its order (client_knobs: no hook), and
+-- a trace peer plays the RFC's server records. Every secret must equal the RFC's, and every record the client
 -- writes (ClientHello, Finished, application data, close_notify) must equal the RFC's
 -- byte for byte: the peer compares them exactly.
 --
@@ -27,8 +27,10 @@
 --   Certificate, CertificateVerify, Finished, all secrets, all record protection,
 --   application data and close_notify: engine
 --
--- Section 5 (HelloRetryRequest), client side: as section 3, with both ClientHellos
--- adopted from the RFC and the secp256r1 private key pinned for the second one.
+-- Section 5 (HelloRetryRequest), client side: as section 3, both ClientHellos shaped by
+-- the same knobs, the secp256r1 private key given by the key_share hook for the second,
+-- whose padding extension (the one thing the engine does not build) a message_out hook
+-- adds on the wire.
 --
 -- Section 5, server side: a server that takes only secp256r1 answers the RFC's first
 -- ClientHello (x25519 share) with a HelloRetryRequest by its own decision; pinned server
@@ -50,8 +52,8 @@
 --
 -- Section 7 (compatibility mode), client side: as section 3 with compat_ccs = true and
 -- the session id pinned (the engine draws it, purpose "session_id"); the ClientHello is
--- adopted from the RFC, and both change_cipher_spec records (the server's, accepted after
--- its ServerHello; ours, right before our Finished) are the engine's.
+-- shaped by the same knobs, and both change_cipher_spec records (the server's, accepted
+-- after its ServerHello; ours, right before our Finished) are the engine's.
 --
 -- Run as a script it prints one line per check; required (dofile) it returns the
 -- functions, which spec/rfc8448_spec.lua calls.
@@ -130,27 +132,43 @@ end
 -- Section 3, client side
 -- ---------------------------------------------------------------------------------
 
+-- The RFC client's ClientHello as engine knobs (context keys, no hook): its suites in
+-- its order, its server name, and its extensions in its order (extensions.client_hello):
+-- the engine's own key_share (pinned private key, so the RFC's bytes) and the RFC's
+-- bytes for the others, which replace the engine's (supported_groups,
+-- signature_algorithms: the RFC client lists groups and schemes this build does not
+-- implement) or are added (renegotiation_info, session_ticket, psk_key_exchange_modes,
+-- record_size_limit). The knobs shape the wire and the transcript; the engine's offer
+-- (what the server's answers are checked against) stays its own.
+local function client_knobs(ch)
+  local suites, order, add = {}, {}, {}
+  for i, c in ipairs(ch.cipher_suites) do suites[i] = tonumber(c, 16) end
+  for i, e in ipairs(ch.extensions) do
+    order[i] = e.type
+    if e.name ~= "key_share" then add[#add + 1] = { type = e.type, data = hex(e.data) } end
+  end
+  return { suites = suites, server_name = "server",
+           extensions = { client_hello = { order = order, add = add } } }
+end
+
+local function with(params, knobs)
+  for k, v in pairs(knobs) do params[k] = v end
+  return params
+end
+
 -- Returns result = {ok =, problems = {...}, secrets = {label = bytes}, conn =, peer =,
 -- transcript =}.
 function M.client(V)
   V = V or M.vectors("1rtt")
   local R = records(V)
   local got, problems = {}, {}
-  local ctx = assert(tls.context{
+  local ctx = assert(tls.context(with({
     mode = "client", versions = { "1.3" }, verify = "none", compat_ccs = false,
-    suites = { "TLS_AES_128_GCM_SHA256" }, groups = { "x25519" },
+    groups = { "x25519" },
     rng = tls.rng.pinned{ client_random = hex(V.parsed.client_hello.random) }, -- any other draw fails
     key_shares = { x25519 = { private = hex(V.keys.client_ephemeral_x25519.private) } },
-    hooks = {
-      message_out = function(conn, msg, ev)
-        if msg.type == "client_hello" then
-          ev.adopt = true -- treat the RFC's ClientHello as ours: same random and share as pinned
-          return hex(V.messages.client_hello)
-        end
-      end,
-      secret = function(conn, label, secret) got[label] = secret end,
-    },
-  })
+    hooks = { secret = function(conn, label, secret) got[label] = secret end },
+  }, client_knobs(V.parsed.client_hello))))
   -- The RFC's server: it checks what it receives and answers with the RFC's records, so
   -- no server-side crypto runs here.
   local peer = tls.trace.peer{
@@ -327,15 +345,26 @@ function M.hrr_client(V)
   V = V or M.vectors("hrr")
   local R = records(V)
   local got, problems = {}, {}
-  local hellos = 0
-  local ctx = assert(tls.context{
+  -- Both ClientHellos from the knobs of the first (the second differs by the engine's own
+  -- secp256r1 share and echoed cookie, and by a padding extension): the order is the
+  -- second's (cookie and padding in their places), and a message_out hook adds the
+  -- RFC's padding to the second, the one thing the engine does not build (wire only: no
+  -- adoption needed).
+  local knobs = client_knobs(V.parsed.client_hello_1)
+  local order = {}
+  for i, e in ipairs(V.parsed.client_hello_2.extensions) do order[i] = e.type end
+  knobs.extensions.client_hello.order = order
+  local padding
+  for _, e in ipairs(V.parsed.client_hello_2.extensions) do
+    if e.name == "padding" then padding = hex(e.data) end
+  end
+  local ctx = assert(tls.context(with({
     mode = "client", versions = { "1.3" }, verify = "none", compat_ccs = false,
-    suites = { "TLS_AES_128_GCM_SHA256" }, groups = { "x25519", "secp256r1" },
+    groups = { "x25519", "secp256r1" },
     rng = tls.rng.pinned{ client_random = hex(V.parsed.client_hello_1.random) },
     -- Only x25519 goes in the first ClientHello; pinning secp256r1 here would also put
-    -- a secp256r1 share in the engine's own offer (adoption takes the random, the session
-    -- id and the offer, but the engine still counts the shares it made), and the RFC's
-    -- HRR asking for secp256r1 would then be refused as "already shared".
+    -- a secp256r1 share in it, and the RFC's HRR asking for secp256r1 would then be
+    -- refused as "already shared".
     key_shares = { x25519 = { private = hex(V.keys.client_ephemeral_x25519.private) } },
     hooks = {
       -- the second ClientHello's share: the RFC's secp256r1 private key
@@ -343,15 +372,13 @@ function M.hrr_client(V)
         if group == "secp256r1" then return hex(V.keys.client_ephemeral_secp256r1.private) end
       end,
       message_out = function(conn, msg, ev)
-        if msg.type == "client_hello" then
-          hellos = hellos + 1
-          ev.adopt = true
-          return hex(V.messages[hellos == 1 and "client_hello_1" or "client_hello_2"])
+        if msg.type == "client_hello" and tls.ext.find(msg, "cookie") then
+          tls.ext.insert(msg, { type = "padding", data = padding })
         end
       end,
       secret = function(conn, label, secret) got[label] = secret end,
     },
-  })
+  }, knobs)))
   local peer = tls.trace.peer{
     { expect = R[1].record, compare = "exact", name = "ClientHello1" },
     { send = R[2].record, name = "HelloRetryRequest" },
@@ -433,22 +460,14 @@ function M.compat_client(V)
   V = V or M.vectors("compat")
   local R = records(V)
   local got, problems = {}, {}
-  local ctx = assert(tls.context{
+  local ctx = assert(tls.context(with({
     mode = "client", versions = { "1.3" }, verify = "none", compat_ccs = true,
-    suites = { "TLS_AES_128_GCM_SHA256" }, groups = { "x25519" },
+    groups = { "x25519" },
     rng = tls.rng.pinned{ client_random = hex(V.parsed.client_hello.random),
                           session_id = hex(V.parsed.client_hello.legacy_session_id) },
     key_shares = { x25519 = { private = hex(V.keys.client_ephemeral_x25519.private) } },
-    hooks = {
-      message_out = function(conn, msg, ev)
-        if msg.type == "client_hello" then
-          ev.adopt = true
-          return hex(V.messages.client_hello)
-        end
-      end,
-      secret = function(conn, label, secret) got[label] = secret end,
-    },
-  })
+    hooks = { secret = function(conn, label, secret) got[label] = secret end },
+  }, client_knobs(V.parsed.client_hello))))
   local peer = tls.trace.peer{
     { expect = R[1].record, compare = "exact", name = "ClientHello" },
     { send = R[2].record .. R[3].record .. R[4].record,

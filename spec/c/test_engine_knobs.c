@@ -187,6 +187,51 @@ static void test_encrypted_extensions(void)
     CHECK_EQ(y.exts[1], 10);
     mt_conn_free(c);
     mt_conn_free(s);
+    /* A client whose ClientHello carries record_size_limit (a knob) takes the server's
+     * answer: the answers are checked against the ClientHello as sent. */
+    CHECK_EQ(mt_config_add_extension(scfg, 8, 28, (const uint8_t *)"\x40\x01", 2), 0);
+    CHECK_EQ(mt_config_add_extension(ccfg, 1, 28, (const uint8_t *)"\x40\x01", 2), 0);
+    c = mt_conn_new(ccfg);
+    s = mt_conn_new(scfg);
+    pump(c, s, NULL, NULL, NULL, NULL);
+    CHECK(mt_conn_want(c) & MT_WANT_DONE);
+    CHECK_EQ(mt_conn_error(c, NULL), 0);
+    mt_conn_free(c);
+    mt_conn_free(s);
+    mt_config_unref(ccfg);
+    mt_config_unref(scfg);
+}
+
+static void test_replace_extension(void)
+{
+    mt_config *ccfg = client(), *scfg = server();
+    mt_config_set_hooks(scfg, MT_HOOK_BIT(MT_HOOK_MESSAGE_IN));
+    /* supported_groups replaced in place by a list of x25519 alone */
+    static const uint8_t one[] = {0x00, 0x02, 0x00, 0x1d};
+    CHECK_EQ(mt_config_add_extension(ccfg, 1, 10, one, sizeof one), 0);
+    seen_ctx x = {.dir = 1, .type = 1};
+    seen_ctx before = {.dir = 1, .type = 1};
+    mt_config *plain = client();
+    mt_conn *c = mt_conn_new(plain), *s = mt_conn_new(scfg);
+    pump(c, s, NULL, NULL, record_exts, &before);
+    mt_conn_free(c);
+    mt_conn_free(s);
+    c = mt_conn_new(ccfg);
+    s = mt_conn_new(scfg);
+    pump(c, s, NULL, NULL, record_exts, &x);
+    CHECK(mt_conn_want(c) & MT_WANT_DONE);
+    CHECK_EQ(x.n, before.n); /* same extensions, in the same order */
+    for (size_t i = 0; i < x.n && i < before.n; i++)
+        CHECK_EQ(x.exts[i], before.exts[i]);
+    CHECK(x.raw_len + 12 <= before.raw_len); /* the shorter list (8 groups -> 1) */
+    static const uint8_t want[] = {0x00, 0x0a, 0x00, 0x04, 0x00, 0x02, 0x00, 0x1d};
+    int found = 0;
+    for (size_t i = 0; i + sizeof want <= x.raw_len; i++)
+        if (memcmp(x.raw + i, want, sizeof want) == 0) found++;
+    CHECK_EQ(found, 1);
+    mt_conn_free(c);
+    mt_conn_free(s);
+    mt_config_unref(plain);
     mt_config_unref(ccfg);
     mt_config_unref(scfg);
 }
@@ -1020,6 +1065,7 @@ int main(void)
     RUN(test_adopt_hello_retry);
     RUN(test_adopt_encrypted_extensions);
     RUN(test_server_hello_order);
+    RUN(test_replace_extension);
     RUN(test_encrypted_extensions);
     RUN(test_client_hello_order);
     RUN(test_hrr_cookie);
