@@ -14,6 +14,13 @@
  *   keys -> install the new ones. Flushing cuts records -> [record_out hook] -> seal ->
  *   [wire_out hook] -> output. The run loop calls the next send state only once the queue
  *   is empty, so a state function always sees the transcript of everything sent before.
+ * - Scripts queue items too (mt_conn_inject_at): at the end, or ahead of everything not
+ *   yet at the record layer. Items injected ahead of a message paused at message_out wait
+ *   in c->ahead; when the hook's verdict comes the message parks it (stage 2) and they
+ *   are spliced in front of it. Each item keeps its own stage, so the queue may change
+ *   around the head.
+ * - While one of our events waits, mt_conn_run still reads the peer's alerts at the front
+ *   of the input (read_alerts_paused), and nothing else.
  * - Hook pauses happen only inside the pipelines (hook_point), which keep explicit
  *   positions, so resuming after an event continues exactly where the engine stopped.
  *   Crypto hooks that answer (sign, key_share, ...) go through mt_eng_ask: the first call

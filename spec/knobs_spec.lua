@@ -190,3 +190,76 @@ describe("context key hrr_cookie", function()
     assert.has_error(function() client{ hrr_cookie = "x" } end, "tls.context: hrr_cookie: a server option")
   end)
 end)
+
+-- ---------------------------------------------------------------------------------
+-- Against OpenSSL on 127.0.0.1: a real client takes the shaped messages and echoes the
+-- cookie the knob chose
+-- ---------------------------------------------------------------------------------
+
+local HAVE_OPENSSL = os.execute("command -v openssl >/dev/null 2>&1") == true
+
+describe("knobs against openssl s_client", function()
+  if not HAVE_OPENSSL then
+    it("needs openssl", function() pending("openssl not installed") end)
+    return
+  end
+  local H = require "interop.helpers"
+  local socket = require "socket"
+  after_each(H.kill_all)
+  teardown(H.cleanup)
+
+  -- s_client (X25519 share, P-384 also offered) -> our server with `extra`; returns ok,
+  -- err, the server connection, the s_client output.
+  local function vs_s_client(extra)
+    local l = assert(socket.bind("127.0.0.1", 0))
+    local _, port = l:getsockname()
+    l:settimeout(10)
+    local log = os.tmpname()
+    local pid = H.spawn(("openssl s_client -tls1_3 -groups X25519:P-384 -connect 127.0.0.1:%d "
+      .. "-CAfile %s -servername localhost -brief"):format(port, H.CA), log, 20)
+    local sock = l:accept()
+    l:close()
+    assert(sock, "s_client did not connect")
+    local conn = server(extra):wrap(sock)
+    conn:settimeout(10)
+    local ok, err = conn:handshake()
+    H.wait_exit(pid, 10)
+    conn:close()
+    local out = H.read(log)
+    os.remove(log)
+    return ok, err, conn, out
+  end
+
+  it("ServerHello in another order, EncryptedExtensions with supported_groups added: completes", function()
+    local sent = {}
+    local ok, err, _, out = vs_s_client{
+      extensions = {
+        server_hello = { order = { "key_share", "supported_versions" } },
+        encrypted_extensions = { add = { { type = "supported_groups", named_group_list = { "x25519" } } } },
+      },
+      hooks = { message_out = function(_, m) sent[m.type] = types(m) end },
+    }
+    assert.is_true(ok, err)
+    assert.matches("CONNECTION ESTABLISHED", out)
+    assert.same({ "key_share", "supported_versions" }, sent.server_hello)
+    assert.equal("supported_groups", sent.encrypted_extensions[#sent.encrypted_extensions])
+  end)
+
+  it("a forced HelloRetryRequest with the cookie of a function: s_client echoes it", function()
+    local echoed
+    local ok, err, conn, out = vs_s_client{
+      quirks = { hello_retry = { group = "secp384r1" } },
+      hrr_cookie = function(_, ch) return "cookie:" .. ch.random:sub(1, 8) end,
+      extensions = { hello_retry_request = { order = { "key_share", "cookie" } } },
+      hooks = { message_in = function(_, m)
+        if m.type == "client_hello" and tls.ext.find(m, "cookie") then echoed = tls.ext.find(m, "cookie").cookie end
+      end },
+    }
+    assert.is_true(ok, err)
+    assert.matches("CONNECTION ESTABLISHED", out)
+    assert.is_true(conn:info().hrr)
+    assert.equal("secp384r1", conn:info().group)
+    assert.equal("cookie:", echoed:sub(1, 7))
+    assert.equal(15, #echoed)
+  end)
+end)
