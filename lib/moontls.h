@@ -266,7 +266,11 @@ int mt_conn_feed(mt_conn *c, const uint8_t *in, size_t len);
 void mt_conn_feed_eof(mt_conn *c);
 /* Do all the work the input allows (client: the first call builds ClientHello). Stops
  * when input runs out, at a hook pause, or after one record when single_step is set
- * (mt_conn_set_single_step). Returns 0 or the sticky error. */
+ * (mt_conn_set_single_step). While a paused event of ours waits unanswered, a run reads
+ * only the peer's alerts at the front of the input (their alert events come first).
+ * After a failure, a run still sends the failure's alert through the record_out /
+ * wire_out hooks when the connection has interest in them. Returns 0 or the sticky
+ * error. */
 int mt_conn_run(mt_conn *c);
 void mt_conn_set_single_step(mt_conn *c, int on);
 unsigned mt_conn_want(const mt_conn *c);
@@ -373,7 +377,8 @@ typedef struct mt_event {
     int adopt;            /* message_out: 1 = engine re-parses the final bytes as its own */
 } mt_event;
 
-/* The current event, or NULL. */
+/* The current event, or NULL: informational events queued while a paused event waits
+ * (alerts read meanwhile) first, then the paused event, then other informational ones. */
 const mt_event *mt_conn_event(const mt_conn *c);
 /* Replace the object of a paused event with `n` objects (bytes concatenated in data, with
  * lengths in lens): n = 0 drops it, n = 1 replaces it, n > 1 splits/duplicates/injects.
