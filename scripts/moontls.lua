@@ -265,12 +265,6 @@ local function client(args)
   local ok, err = sock:connect(host, port)
   if not ok then die("connect %s:%d: %s", host, port, err) end
   local conn = ctx:wrap(sock)
-  -- Workaround (engine, to be fixed in lib/): the client's compatibility CCS record goes
-  -- out with legacy_record_version 0x0301, and RFC 8446 5.1 allows that only for an
-  -- initial ClientHello; OpenSSL 3 answers "wrong version number" (decode_error).
-  conn:on("record_out", function(_, rec)
-    if rec.type == "change_cipher_spec" and rec.version ~= 0x0303 then rec.version = 0x0303 end
-  end)
   local t = trace.new{ role = "client", out = log, quiet = o.quiet and not o.trace, dump = o.trace }
   if not o.quiet or o.trace or o.ladder then t:attach(conn) end
   conn:settimeout(timeout)
