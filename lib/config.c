@@ -251,8 +251,9 @@ int mt_config_set_hrr_cookie_value(mt_config *cfg, const uint8_t *p, size_t len)
  * create: take a free slot for a kind that has none yet. */
 static struct mt_shape *shape_slot(mt_config *cfg, unsigned kind, int create)
 {
-    int ok = cfg->role == MT_ROLE_CLIENT ? kind == 1
-                                         : kind == 2 || kind == 8 || kind == MT_MSG_HELLO_RETRY_REQUEST;
+    int ok = cfg->role == MT_ROLE_CLIENT
+                 ? kind == 1
+                 : kind == 2 || kind == 8 || kind == MT_MSG_HELLO_RETRY_REQUEST;
     if (!ok) return NULL;
     for (size_t i = 0; i < MT_ARRAY_LEN(cfg->shapes); i++)
         if (cfg->shapes[i].kind == kind) return &cfg->shapes[i];

@@ -371,8 +371,10 @@ int mt_eng_send_hs(mt_conn *c, uint8_t type, const uint8_t *body, size_t n)
     /* The shaping knobs (handshake/shape.c) give the body its configured extensions. */
     mt_buf shaped = {0};
     int rc = mt_shape_body(c->cfg, type, mt_slice_of(body, n), &shaped);
-    if (rc == 0) rc = queue_hs(c, type, shaped.data, shaped.len);
-    else if (rc == MT_ERR_NOT_FOUND) rc = queue_hs(c, type, body, n);
+    if (rc == 0)
+        rc = queue_hs(c, type, shaped.data, shaped.len);
+    else if (rc == MT_ERR_NOT_FOUND)
+        rc = queue_hs(c, type, body, n);
     mt_buf_free(&shaped);
     return rc;
 }
@@ -1037,8 +1039,8 @@ static void read_alerts_paused(mt_conn *c)
         if (mt_rec_deframe(mt_buf_slice(&c->in), mt_rec_max_wire_len(&c->rd), &rec, &used) != 0)
             break;
         int plain = rec.outer_type == MT_CT_ALERT && rec.payload.len == 2 &&
-                    (c->rd.kind == MT_REC_NULL || (c->rd.kind == MT_REC_AEAD13 &&
-                                                   !c->handshake_done && c->rd_opened == 0));
+                    (c->rd.kind == MT_REC_NULL ||
+                     (c->rd.kind == MT_REC_AEAD13 && !c->handshake_done && c->rd_opened == 0));
         mt_slice alert;
         if (plain) {
             alert = rec.payload;

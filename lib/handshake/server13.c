@@ -705,7 +705,8 @@ static int st_send_hrr(mt_conn *c, mt_slice msg)
         MT_TRY(mt_buf_set(&hs->cookie, c->hrr_cookie.data, c->hrr_cookie.len));
         hs->cookie_sent = c->hrr_cookie.len > 0;
     } else if (c->cfg->hrr_cookie_value.len) {
-        MT_TRY(mt_buf_set(&hs->cookie, c->cfg->hrr_cookie_value.data, c->cfg->hrr_cookie_value.len));
+        MT_TRY(
+            mt_buf_set(&hs->cookie, c->cfg->hrr_cookie_value.data, c->cfg->hrr_cookie_value.len));
         hs->cookie_sent = 1;
     } else if (c->cfg->hrr_cookie) {
         uint8_t r[32];
@@ -1077,8 +1078,8 @@ static int client_share(mt_conn *c, uint16_t group, mt_slice *ke, mt_hs_msg **ho
         return MT_ERR_NOT_FOUND;
     mt_hs_id ks = mt_t13_ext(*holder, MT_EXT_KEY_SHARE);
     mt_hs_id list = ks == MT_HS_NONE ? MT_HS_NONE : mt_hs_child(*holder, ks, "client_shares");
-    for (mt_hs_id e = list == MT_HS_NONE ? MT_HS_NONE : mt_hs_first(*holder, list);
-         e != MT_HS_NONE; e = mt_hs_next(*holder, e))
+    for (mt_hs_id e = list == MT_HS_NONE ? MT_HS_NONE : mt_hs_first(*holder, list); e != MT_HS_NONE;
+         e = mt_hs_next(*holder, e))
         if (mt_t13_u(*holder, e, "group") == group) {
             *ke = mt_t13_b(*holder, e, "key_exchange");
             return 0;
@@ -1099,15 +1100,16 @@ static int adopt_key_share(mt_conn *c, const mt_hs_msg *m, mt_hs_id ks)
     mt_hs_msg *ch = NULL;
     if (!mt_kx_supported(group) || client_share(c, group, &peer, &ch) != 0) {
         mt_hs_msg_free(ch);
-        return cannot_adopt(c, "ServerHello.key_share.group: 0x%04x: the client sent no share for it",
-                            group);
+        return cannot_adopt(
+            c, "ServerHello.key_share.group: 0x%04x: the client sent no share for it", group);
     }
     mt_kx kx;
     memset(&kx, 0, sizeof kx);
     size_t plen = 0;
     const uint8_t *pin = mt_tls13_pinned(c->cfg, group, &plen);
     int rc = pin ? mt_kx_generate(&kx, group, &c->rng, pin, plen) : MT_ERR_NOT_FOUND;
-    if (rc == 0 && (kx.pub_len != ke.len || memcmp(kx.pub, ke.p, ke.len) != 0)) rc = MT_ERR_NOT_FOUND;
+    if (rc == 0 && (kx.pub_len != ke.len || memcmp(kx.pub, ke.p, ke.len) != 0))
+        rc = MT_ERR_NOT_FOUND;
     if (rc) {
         mt_kx_free(&kx);
         mt_hs_msg_free(ch);
@@ -1167,8 +1169,9 @@ static int adopt_hello_retry(mt_conn *c, const mt_hs_msg *m)
         return cannot_adopt(c, "HelloRetryRequest: no key_share (the engine retries for a group)");
     uint16_t group = (uint16_t)mt_t13_u(m, ks, "selected_group");
     if (!mt_kx_supported(group))
-        return cannot_adopt(c, "HelloRetryRequest.key_share.selected_group: 0x%04x is not "
-                               "implemented",
+        return cannot_adopt(c,
+                            "HelloRetryRequest.key_share.selected_group: 0x%04x is not "
+                            "implemented",
                             group);
     /* The second ClientHello must now bring a share for this group, and echo this cookie
      * (RFC 8446 4.1.2); no cookie: none is checked. */
@@ -1226,8 +1229,9 @@ static int adopt(mt_conn *c, uint8_t ct, mt_slice msg)
     else if (kind == MT_HS_ENCRYPTED_EXTENSIONS)
         rc = adopt_encrypted_extensions(c, m);
     else
-        rc = cannot_adopt(c, "%s here: the server adopts its ServerHello, HelloRetryRequest "
-                             "and EncryptedExtensions",
+        rc = cannot_adopt(c,
+                          "%s here: the server adopts its ServerHello, HelloRetryRequest "
+                          "and EncryptedExtensions",
                           mt_hs_msg_name(m));
     mt_hs_msg_free(m);
     return rc;

@@ -63,10 +63,10 @@ static void pump(mt_conn *c, mt_conn *s, answer_fn cf, void *cud, answer_fn sf, 
 
 /* What one side saw: the extension types of the messages of one kind, in wire order. */
 typedef struct {
-    int dir;       /* 0: record what we send (message_out); 1: what we receive */
-    uint8_t type;  /* handshake type to look at */
-    int hrr;       /* with type 2: 1 = HelloRetryRequest only, 0 = ServerHello only */
-    int seen;      /* messages seen */
+    int dir;      /* 0: record what we send (message_out); 1: what we receive */
+    uint8_t type; /* handshake type to look at */
+    int hrr;      /* with type 2: 1 = HelloRetryRequest only, 0 = ServerHello only */
+    int seen;     /* messages seen */
     uint16_t exts[32];
     size_t n;
     uint8_t cookie[128];
@@ -135,7 +135,8 @@ static void test_server_hello_order(void)
     CHECK_EQ(mt_config_set_extension_order(scfg, 1, order, 2), MT_ERR_BAD_PARAM);
     CHECK_EQ(mt_config_set_extension_order(ccfg, 2, order, 2), MT_ERR_BAD_PARAM);
     CHECK_EQ(mt_config_set_extension_order(scfg, 11, order, 2), MT_ERR_BAD_PARAM);
-    CHECK_EQ(mt_config_add_extension(ccfg, 8, 28, (const uint8_t *)"\x40\x01", 2), MT_ERR_BAD_PARAM);
+    CHECK_EQ(mt_config_add_extension(ccfg, 8, 28, (const uint8_t *)"\x40\x01", 2),
+             MT_ERR_BAD_PARAM);
     uint16_t many[33] = {0};
     CHECK_EQ(mt_config_set_extension_order(scfg, 2, many, 33), MT_ERR_LIMIT);
     mt_config_unref(ccfg);
@@ -161,8 +162,8 @@ static void test_encrypted_extensions(void)
     CHECK_EQ(x.exts[0], 10);
     CHECK_EQ(x.exts[1], 28);
     CHECK_EQ(x.exts[2], 0);
-    static const uint8_t want[] = {8,    0, 0, 22,   0, 20, 0, 10, 0, 6, 0, 4, 0, 0x1d,
-                                   0, 0x17, 0, 28, 0, 2, 0x40, 1, 0, 0, 0, 0};
+    static const uint8_t want[] = {8,    0, 0,    22, 0,  20, 0, 10,   0, 6, 0, 4, 0,
+                                   0x1d, 0, 0x17, 0,  28, 0,  2, 0x40, 1, 0, 0, 0, 0};
     CHECK_EQ(x.raw_len, sizeof want);
     CHECK_MEM(x.raw, want, sizeof want);
     /* The client did not offer record_size_limit: RFC 8446 4.2 "If an implementation
@@ -334,7 +335,10 @@ static void wrong_cookie(mt_conn *conn, const mt_event *ev, void *ud)
             mt_msg_info ei;
             mt_msg_node(m, e, &ei);
             if (ei.value != 44) continue;
-            mt_msg_set_bytes(m, e, "\x00\x04" "gone", 6);
+            mt_msg_set_bytes(m, e,
+                             "\x00\x04"
+                             "gone",
+                             6);
             (*(int *)ud)++;
         }
     }
@@ -410,7 +414,8 @@ static mt_msg_id field(mt_msg *m, mt_msg_id parent, const char *name)
 static void edit_out(mt_conn *conn, const mt_event *ev, void *ud)
 {
     edit_ctx *x = ud;
-    if (ev->kind != MT_HOOK_MESSAGE_OUT || ev->content_type != 22 || ev->msg_type != x->type) return;
+    if (ev->kind != MT_HOOK_MESSAGE_OUT || ev->content_type != 22 || ev->msg_type != x->type)
+        return;
     mt_msg_ctx ctx = {.content_type = 22, .version = 0x0304, .side = 1};
     mt_msg *m = NULL;
     if (mt_msg_decode(&ctx, ev->data, ev->len, &m, NULL, 0) != 0) return;
@@ -536,8 +541,9 @@ static void test_adopt_server_hello_suite(void)
 }
 
 /* A fixed secp256r1 private key (any scalar below the order) for the server. */
-static const uint8_t p256_priv[32] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
-                                      17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32};
+static const uint8_t p256_priv[32] = {1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11,
+                                      12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22,
+                                      23, 24, 25, 26, 27, 28, 29, 30, 31, 32};
 
 static void test_adopt_server_hello_group(void)
 {
@@ -877,8 +883,8 @@ static void bad_finished(mt_conn *conn, const mt_event *ev, void *ud)
 }
 
 typedef struct {
-    int mode;      /* 0: log only, 1: rewrite the alert to handshake_failure, 2: drop it */
-    int alerts;    /* alert records seen at record_out */
+    int mode;       /* 0: log only, 1: rewrite the alert to handshake_failure, 2: drop it */
+    int alerts;     /* alert records seen at record_out */
     int wire_alert; /* wire_out events carrying an alert record */
     uint8_t seen[2];
 } alert_ctx;
