@@ -382,6 +382,40 @@ describe("resumption faults", function()
     sent(c, "unexpected_message")
     received(s, "unexpected_message")
   end)
+
+  it("a certificate request in a resumed handshake: unexpected_message", function()
+    local sctx, sess = with_session()
+    local c, s = tls.pair(client_ctx{ session = sess }, sctx)
+    s:on("message_out", function(conn, msg)
+      if msg.type == "encrypted_extensions" then
+        return { msg, { type = "certificate_request", certificate_request_context = "",
+                        extensions = { { type = "signature_algorithms",
+                                         supported_signature_algorithms = { 0x0403 } } } } }
+      end
+    end)
+    tls.pump(c, s)
+    sent(c, "unexpected_message")
+    received(s, "unexpected_message")
+  end)
+
+  it("a second ClientHello without the PSK the server picked from the first: full handshake", function()
+    -- The server chose the ticket on ClientHello1 (so no certificate), then a hostile or
+    -- changed ClientHello2 drops pre_shared_key: the server must pick a certificate now.
+    local sctx = server_ctx{ groups = { "secp256r1", "x25519" } }
+    local sess = first(nil, sctx)
+    local n = 0
+    local c, s = tls.pair(client_ctx{ session = sess, groups = { "x25519", "secp256r1" }, key_shares = {},
+      hooks = { message_out = function(_, msg)
+        if msg.type == "client_hello" then
+          n = n + 1
+          if n == 2 then tls.ext.remove(msg, "pre_shared_key") end
+        end
+      end } }, sctx)
+    assert(tls.pump(c, s))
+    assert.is_true(s:info().hrr)
+    assert.is_false(s:info().resumed)
+    assert.is_false(c:info().resumed)
+  end)
 end)
 
 describe("external PSK", function()

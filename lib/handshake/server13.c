@@ -544,7 +544,9 @@ static int on_client_hello(mt_conn *c, mt_slice msg, int second)
     int psk_ke = hs->psk_selected >= 0 && !hs->psk_dhe;
     if (rc == 0 && !psk_ke) rc = choose_group(c, m, second);
     if (rc == 0 && psk_ke) hs->group = 0;
-    if (rc == 0 && !second && hs->psk_selected < 0) rc = choose_credential(c, m);
+    /* A PSK chosen on ClientHello1 spared the certificate; a second ClientHello may drop
+     * it (RFC 8446 4.1.2 lets the client remove PSKs), and then we need one after all. */
+    if (rc == 0 && hs->psk_selected < 0 && hs->cred == NULL) rc = choose_credential(c, m);
     if (rc == 0 && !second) rc = choose_alpn(c, m);
     if (rc == 0 && !second) {
         note_sni(c, m);
