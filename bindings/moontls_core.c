@@ -99,7 +99,16 @@ static int l_fail(lua_State *L)
     return mtl_push_fail(L, (int)luaL_checkinteger(L, 1), luaL_optstring(L, 2, NULL));
 }
 
+/* core.session_check(bytes) -> true | nil, msg, NAME: the engine's reading of session bytes. */
+static int l_session_check(lua_State *L)
+{
+    size_t n;
+    const char *s = luaL_checklstring(L, 1, &n);
+    return mtl_push_rc(L, mt_session_check((const uint8_t *)s, n));
+}
+
 static const luaL_Reg funcs[] = {
+    {"session_check", l_session_check},
     {"alert_name", l_alert_name},
     {"alert_code", l_alert_code},
     {"err_name", l_err_name},

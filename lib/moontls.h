@@ -481,6 +481,10 @@ int mt_conn_set_session(mt_conn *c, const uint8_t *session, size_t len);
 /* Client: the newest session a NewSessionTicket gave (exported bytes, a secret: the PSK
  * is in them); *p valid until the next call on c. MT_ERR_NOT_FOUND when none came. */
 int mt_conn_session(const mt_conn *c, const uint8_t **p, size_t *len);
+/* Whether len bytes at session (not NULL) are a session mt_conn_set_session takes: 0, or
+ * MT_ERR_DECODE / MT_ERR_UNSUPPORTED. The same checks as mt_conn_set_session (format, a
+ * TLS 1.3 suite whose hash fits the PSK, a lifetime of 1 s to 7 days), nothing kept. */
+int mt_session_check(const uint8_t *session, size_t len);
 
 /* ======================================================================================
  * Additions for the Lua binding (lib/api_extra.c; bindings/ owner). Small accessors the

@@ -88,6 +88,50 @@ describe("resumption", function()
     assert.has_error(function() server_ctx{ session = bytes } end)
   end)
 
+  it("session bytes: every truncation and bit flip is refused or imports consistently", function()
+    -- tls.session and the engine read the same bytes the same way: what one refuses the
+    -- other refuses, and what is taken resumes or falls back, never crashes.
+    local sctx = server_ctx()
+    local bytes = first(nil, sctx):export()
+    local cctx = client_ctx()
+    local function consistent(b)
+      local sess, err, name = tls.session(b)
+      local ok = cctx:connection():set_session(b)
+      if sess then
+        assert.truthy(ok)
+      else
+        assert.is_string(err)
+        assert.equal("DECODE_ERROR", name)
+        assert.is_nil(ok)
+      end
+      return sess
+    end
+    for n = 1, #bytes - 1 do assert.is_nil(consistent(bytes:sub(1, n))) end
+    local taken = {}
+    for i = 1, #bytes do
+      for bit = 0, 7 do
+        local b = bytes:sub(1, i - 1) .. string.char(bytes:byte(i) ~ (1 << bit)) .. bytes:sub(i + 1)
+        if consistent(b) and i <= 30 then taken[#taken + 1] = b end
+      end
+    end
+    -- suite (bytes 5-6): another hash or no TLS 1.3 suite at all is refused
+    local function with_suite(v) return bytes:sub(1, 4) .. string.pack(">I2", v) .. bytes:sub(7) end
+    local other_hash = tls.session(bytes).suite:match("SHA384$") and 0x1301 or 0x1302
+    assert.is_nil((tls.session(with_suite(other_hash)))) -- the PSK's length is the hash's
+    assert.is_nil((tls.session(with_suite(0xc02f))))
+    -- lifetime (bytes 15-18): RFC 8446 4.6.1, at most seven days, and not zero
+    local function with_lifetime(v) return bytes:sub(1, 14) .. string.pack(">I4", v) .. bytes:sub(19) end
+    assert.truthy(tls.session(with_lifetime(604800)))
+    assert.is_nil((tls.session(with_lifetime(604801))))
+    assert.is_nil((tls.session(with_lifetime(0))))
+    -- the header fields that still read: each handshake resumes or falls back, or fails cleanly
+    for _, b in ipairs(taken) do
+      local c, s = tls.pair(client_ctx{ session = b }, sctx)
+      local ok = tls.pump(c, s)
+      assert.is_true(ok == true or (c:error() ~= nil or s:error() ~= nil))
+    end
+  end)
+
   it("tickets = 0 issues none; the count and lifetime are the server's", function()
     local c, s = tls.pair(client_ctx(), server_ctx{ tickets = 0 })
     assert(tls.pump(c, s))

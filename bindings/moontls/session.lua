@@ -6,6 +6,7 @@
 -- received, lifetime, ticket_age_add, max_early_data_size, PSK, ALPN, server name, ticket.
 -- The fields are read here for information; the engine checks the bytes again when a
 -- connection offers them.
+local core = require "moontls.core"
 local names = require "moontls.names"
 
 local M = {}
@@ -22,7 +23,9 @@ function M.new(bytes)
   local ok, magic, suite, time, lifetime, _, max_early, psk, alpn, sni, ticket, pos =
     pcall(string.unpack, FORMAT, bytes)
   if not ok or magic ~= "MTS1" then return nil, "tls.session: not a moontls session", "DECODE_ERROR" end
-  if pos ~= #bytes + 1 or #ticket == 0 or #psk == 0 then
+  -- the engine's checks too (suite and PSK length, lifetime), so what this takes
+  -- conn:set_session takes
+  if pos ~= #bytes + 1 or #ticket == 0 or #psk == 0 or not core.session_check(bytes) then
     return nil, "tls.session: malformed session", "DECODE_ERROR"
   end
   return setmetatable({

@@ -1155,6 +1155,15 @@ int mt_conn_set_session(mt_conn *c, const uint8_t *session, size_t len)
     return mt_buf_set(&c->session_offer, session, len);
 }
 
+int mt_session_check(const uint8_t *session, size_t len)
+{
+    mt_session s;
+    MT_ENSURE(session != NULL, MT_ERR_BAD_PARAM);
+    MT_TRY(mt_session_decode(&s, session, len));
+    mt_session_free(&s);
+    return 0;
+}
+
 int mt_conn_session(const mt_conn *c, const uint8_t **p, size_t *len)
 {
     *p = NULL;

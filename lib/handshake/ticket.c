@@ -3,6 +3,7 @@
  * ticket.h for the formats.
  */
 #include "handshake/ticket.h"
+#include "handshake/tls13.h"
 #include "crypto/cipher.h"
 #include "internal.h"
 
@@ -54,7 +55,11 @@ static int read_state(mt_reader *r, mt_session *s)
     MT_TRY(mt_rd_u32(r, &s->age_add));
     MT_TRY(mt_rd_u32(r, &s->max_early_data));
     MT_TRY(mt_rd_vec8_slice(r, &psk));
-    MT_ENSURE(psk.len >= 1 && psk.len <= MT_HASH_MAX_LEN, MT_ERR_DECODE);
+    /* Only what a NewSessionTicket can leave behind: a TLS 1.3 suite whose hash is the
+     * PSK's length, and a lifetime RFC 8446 4.6.1 allows (1 s to 7 days; 0 means "discard"). */
+    const mt_suite13 *st = mt_tls13_suite(s->suite);
+    MT_ENSURE(st != NULL && psk.len == mt_hash_len(st->hash), MT_ERR_DECODE);
+    MT_ENSURE(s->lifetime >= 1 && s->lifetime <= MT_TICKET_MAX_LIFETIME, MT_ERR_DECODE);
     memcpy(s->psk, psk.p, psk.len);
     s->psk_len = psk.len;
     MT_TRY(read_str(r, s->alpn));

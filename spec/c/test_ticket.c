@@ -92,9 +92,41 @@ static void test_session_bytes(void)
     mt_session_free(&s);
 }
 
+/* Bytes that read but no NewSessionTicket could have left: refused (mt_session_check too). */
+static void test_session_semantics(void)
+{
+    struct {
+        uint16_t suite;
+        uint32_t lifetime;
+        size_t psk_len;
+        int ok;
+    } cases[] = {
+        {0x1302, 7200, 48, 1},   {0x1302, 604800, 48, 1}, {0x1302, 604801, 48, 0},
+        {0x1302, 0, 48, 0},      {0x1301, 7200, 48, 0},   {0x1301, 7200, 32, 1},
+        {0xc02f, 7200, 32, 0},   {0x0000, 7200, 48, 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        mt_session s, back;
+        sample(&s);
+        s.suite = cases[i].suite;
+        s.lifetime = cases[i].lifetime;
+        s.psk_len = cases[i].psk_len;
+        CHECK_EQ(mt_buf_set(&s.ticket, "t", 1), 0);
+        mt_buf b = {0};
+        CHECK_EQ(mt_session_encode(&s, &b), 0);
+        int want = cases[i].ok ? 0 : MT_ERR_DECODE;
+        CHECK_EQ(mt_session_decode(&back, b.data, b.len), want);
+        CHECK_EQ(mt_session_check(b.data, b.len), want);
+        if (cases[i].ok) mt_session_free(&back);
+        mt_buf_free(&b);
+        mt_session_free(&s);
+    }
+}
+
 int main(void)
 {
     RUN(test_ticket_seal_open);
     RUN(test_session_bytes);
+    RUN(test_session_semantics);
     return test_summary();
 }
