@@ -109,6 +109,7 @@ struct mt_config {
     int ext_psk_hash;           /* mt_hash_id; 0: none configured */
     uint32_t max_early_data;    /* server: accept 0-RTT up to this (0: reject) */
     uint8_t early_seen[256][16]; /* server: tickets already used for 0-RTT (anti-replay) */
+    int64_t early_seen_time[256]; /* when each was recorded (config clock, seconds) */
     size_t n_early_seen;
 };
 

@@ -469,8 +469,9 @@ int mt_conn_set_early_data(mt_conn *c, const uint8_t *data, size_t len);
 /* Server: accept 0-RTT early data up to `max` bytes per connection on resumed
  * connections, and announce it in tickets (0, the default: refuse, and skip what a
  * client sends anyway, up to 16384 bytes). Each ticket gives 0-RTT once per
- * configuration (a single-use cache of the last 256), and only with the ALPN protocol
- * and cipher suite of its session. */
+ * configuration (a single-use cache of 256 tickets; while all 256 are recent enough for
+ * a replay to match, 0-RTT is refused rather than one forgotten), and only with the ALPN
+ * protocol and cipher suite of its session. */
 int mt_config_set_early_data(mt_config *cfg, uint32_t max);
 /* Client: offer this session (bytes from mt_conn_session) in the ClientHello; call it
  * before the first mt_conn_run. It is offered only when its server name matches the

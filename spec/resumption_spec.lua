@@ -537,6 +537,37 @@ describe("0-RTT early data", function()
     assert.equal("", s:read() or "")
   end)
 
+  it("a ticket gets 0-RTT once even after 256 others: a full replay cache refuses, not forgets", function()
+    -- RFC 8446 8: "The server MUST ensure that any instance of it ... would accept 0-RTT
+    -- for the same 0-RTT handshake at most once". A replay still inside the ticket age
+    -- window must not pass because newer tickets pushed it out of the cache (256 kept).
+    local now = NOW
+    local clock = function() return now end
+    local sctx = early_server{ clock = clock }
+    local sess = first(client_ctx{ clock = clock }, sctx)
+    local replayed = sess
+    local function zero_rtt(session, client_clock)
+      local c, s = tls.pair(client_ctx{ session = session, early_data = "e", clock = client_clock or clock }, sctx)
+      assert(tls.pump(c, s))
+      assert.is_true(s:info().resumed)
+      return s:info().early_data, assert(c:session())
+    end
+    local state
+    for _ = 1, 256 do -- the replayed ticket's own 0-RTT, then 255 others
+      state, sess = zero_rtt(sess)
+      assert.equal("accepted", state)
+    end
+    -- full of entries a replay could still match: no 0-RTT rather than forget one
+    assert.equal("rejected", (zero_rtt(sess)))
+    assert.equal("rejected", (zero_rtt(replayed)))
+    -- once the oldest entries are past any replay's age window, 0-RTT comes back; the
+    -- old ClientHello replayed (its ticket age as then) is refused by the age window
+    now = now + 60
+    state, sess = zero_rtt(sess)
+    assert.equal("accepted", state)
+    assert.equal("rejected", (zero_rtt(replayed, function() return NOW end)))
+  end)
+
   it("refused after a HelloRetryRequest; the second ClientHello has no early_data", function()
     local sctx = early_server{ groups = { "secp256r1", "x25519" } }
     local sess = first(nil, sctx)

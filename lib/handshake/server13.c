@@ -597,13 +597,28 @@ static int on_client_hello(mt_conn *c, mt_slice msg, int second)
 #define EARLY_AGE_WINDOW_MS 10000
 #define EARLY_SKIP_DEFAULT 16384
 
-static int early_seen(mt_config *cfg, const uint8_t id[16])
+/* A replayed ClientHello carries the ticket age of the original, so it passes the age
+ * window only until 2 * EARLY_AGE_WINDOW_MS after the original was taken: an entry older
+ * than that (plus clock granularity) can no longer match a replay and may be forgotten. */
+#define EARLY_REPLAY_HORIZON_S (2 * EARLY_AGE_WINDOW_MS / 1000 + 2)
+
+/* 1 when 0-RTT must be refused: the ticket was used for it before, or the cache is full of
+ * entries a replay could still match (RFC 8446 8: 0-RTT "for the same 0-RTT handshake at
+ * most once"; forgetting one would let its replay through). Otherwise the ticket is
+ * recorded, over the oldest entry. */
+static int early_seen(mt_config *cfg, const uint8_t id[16], int64_t now)
 {
-    size_t n = cfg->n_early_seen < MT_ARRAY_LEN(cfg->early_seen) ? cfg->n_early_seen
-                                                                  : MT_ARRAY_LEN(cfg->early_seen);
+    size_t cap = MT_ARRAY_LEN(cfg->early_seen);
+    size_t n = cfg->n_early_seen < cap ? cfg->n_early_seen : cap;
+    size_t slot = cfg->n_early_seen % cap;
     for (size_t i = 0; i < n; i++)
         if (memcmp(cfg->early_seen[i], id, 16) == 0) return 1;
-    memcpy(cfg->early_seen[cfg->n_early_seen % MT_ARRAY_LEN(cfg->early_seen)], id, 16);
+    if (n == cap) {
+        int64_t t = cfg->early_seen_time[slot]; /* the oldest entry */
+        if (now < t || now - t <= EARLY_REPLAY_HORIZON_S) return 1;
+    }
+    memcpy(cfg->early_seen[slot], id, 16);
+    cfg->early_seen_time[slot] = now;
     cfg->n_early_seen++;
     return 0;
 }
@@ -617,7 +632,7 @@ static int decide_early(mt_conn *c, int second, int will_retry)
     int ok = !will_retry && !cfg->force_hrr && hs->psk_selected == 0 && !hs->psk_external &&
              cfg->max_early_data > 0 && hs->psk_max_early > 0 && hs->psk_suite == hs->suite->id &&
              strcmp(hs->psk_alpn, c->alpn) == 0 && hs->psk_age_skew <= EARLY_AGE_WINDOW_MS;
-    if (ok) ok = !early_seen(cfg, hs->psk_id_hash);
+    if (ok) ok = !early_seen(cfg, hs->psk_id_hash, mt_eng_now(c));
     if (!ok) {
         c->early_state = MT_EARLY_REJECTED;
         c->early_skip = 1;
