@@ -148,6 +148,24 @@ describe("resumption", function()
     assert.has_error(function() server_ctx{ ticket_key = "short" } end)
   end)
 
+  it("a seeded server's tickets never share an AES-GCM nonce across connections", function()
+    -- A seeded rng gives every connection of the context the same draws, ticket IV
+    -- included; two clients' tickets (different PSKs) must still get different IVs.
+    local sctx = server_ctx{ rng = tls.rng.seeded("tickets"), tickets = 1 }
+    local function ticket_of(client_seed)
+      local c, s = tls.pair(client_ctx{ rng = tls.rng.seeded(client_seed) }, sctx)
+      local ticket
+      c:on("message_in", function(_, msg)
+        if msg.type == "new_session_ticket" then ticket = msg.ticket end
+      end)
+      assert(tls.pump(c, s))
+      return assert(ticket)
+    end
+    local a, a2, b = ticket_of("one"), ticket_of("one"), ticket_of("two")
+    assert.equal(a, a2) -- reproducible
+    assert.not_equal(a:sub(1, 12), b:sub(1, 12))
+  end)
+
   it("a ticket from another key falls back to a full handshake; a shared key resumes", function()
     local sess = first(nil, server_ctx())
     local c, s = tls.pair(client_ctx{ session = sess }, server_ctx())

@@ -95,21 +95,47 @@ out:
     return rc;
 }
 
+/* The GCM IV: HMAC-SHA256 under a key of its own (from the ticket key) over the drawn
+ * nonce and the plaintext, cut to 12 bytes. A seeded rng draws the same nonce on every
+ * connection of a configuration; bound to the plaintext (which holds the ticket's own
+ * PSK), the IV still differs whenever what it seals differs (SIV's idea), and one key
+ * never sees one IV with two plaintexts. */
+static int ticket_iv(const uint8_t key[MT_TICKET_KEY_LEN], const uint8_t nonce[12],
+                     const mt_buf *plain, uint8_t iv[12])
+{
+    static const char label[] = "moontls ticket iv key";
+    uint8_t ivkey[32], mac[32];
+    mt_hmac_ctx h;
+    memset(&h, 0, sizeof h);
+    int rc = mt_hmac(MT_HASH_SHA256, key, MT_TICKET_KEY_LEN, label, sizeof label - 1, ivkey);
+    if (rc == 0) rc = mt_hmac_init(&h, MT_HASH_SHA256, ivkey, sizeof ivkey);
+    if (rc == 0) rc = mt_hmac_update(&h, nonce, 12);
+    if (rc == 0) rc = mt_hmac_update(&h, plain->data, plain->len);
+    if (rc == 0) rc = mt_hmac_final(&h, mac);
+    if (rc == 0) memcpy(iv, mac, 12);
+    mt_hmac_wipe(&h);
+    mt_wipe(ivkey, sizeof ivkey);
+    mt_wipe(mac, sizeof mac);
+    return rc;
+}
+
 int mt_ticket_seal(const uint8_t key[MT_TICKET_KEY_LEN], const uint8_t nonce[12],
                    const mt_session *s, mt_buf *out)
 {
     mt_buf plain = {0};
     mt_aead *a = NULL;
     uint8_t *sealed = NULL;
+    uint8_t iv[12];
     int rc = 0;
     MT_TRY_GOTO(mt_wr_u8(&plain, TICKET_FORMAT));
     MT_TRY_GOTO(write_state(s, &plain));
+    MT_TRY_GOTO(ticket_iv(key, nonce, &plain, iv));
     MT_TRY_GOTO(mt_aead_new(&a, MT_AEAD_AES256_GCM, key));
     sealed = malloc(plain.len + MT_AEAD_TAG_LEN);
     MT_ENSURE_GOTO(sealed != NULL, MT_ERR_NO_MEMORY);
-    MT_TRY_GOTO(mt_aead_seal(a, nonce, (const uint8_t *)ticket_aad, sizeof ticket_aad - 1,
+    MT_TRY_GOTO(mt_aead_seal(a, iv, (const uint8_t *)ticket_aad, sizeof ticket_aad - 1,
                              plain.data, plain.len, sealed));
-    MT_TRY_GOTO(mt_wr_bytes(out, nonce, 12));
+    MT_TRY_GOTO(mt_wr_bytes(out, iv, 12));
     MT_TRY_GOTO(mt_wr_bytes(out, sealed, plain.len + MT_AEAD_TAG_LEN));
 out:
     free(sealed); /* ciphertext: nothing secret */

@@ -9,8 +9,9 @@
  *   ticket, its lifetime and age_add, when it arrived, the max_early_data_size, the ALPN
  *   protocol and the server name. It carries a secret (the PSK): treat it like a key.
  * - A server ticket is the server's own session state sealed with AES-256-GCM under the
- *   configuration's ticket key: nonce(12) || ciphertext || tag(16), the AAD a fixed
- *   label. Nothing else is remembered, so a ticket from another key, a forged or a
+ *   configuration's ticket key: iv(12) || ciphertext || tag(16), the AAD a fixed
+ *   label, the IV an HMAC of the drawn nonce and the plaintext (unique per plaintext
+ *   even when a seeded rng repeats the draw). Nothing else is remembered, so a ticket from another key, a forged or a
  *   truncated one simply does not open (the server then falls back to a full handshake).
  */
 #ifndef MT_HANDSHAKE_TICKET_H
