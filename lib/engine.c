@@ -798,14 +798,18 @@ static void app_in_release(mt_conn *c)
 
 /* Drop one record of refused early data (RFC 8446 4.2.10: "discarding records which
  * fail deprotection (up to the configured max_early_data_size)"; beyond that the server
- * fails with unexpected_message, as OpenSSL does). */
+ * fails with unexpected_message, as OpenSSL does). The size counts application data
+ * only, so each record's tag and inner content type are not charged (OpenSSL's
+ * EARLY_DATA_CIPHERTEXT_OVERHEAD): a client sending all it may is not cut off. */
 static int skip_early(mt_conn *c, size_t used)
 {
     size_t n = used - MT_REC_HEADER_LEN;
+    n = n > MT_AEAD_TAG_LEN + 1 ? n - (MT_AEAD_TAG_LEN + 1) : 0;
     in_consume(c, used);
     if (n > c->early_skip_left)
-        return mt_eng_fail(c, MT_ERR_UNEXPECTED, "refused early data beyond %zu bytes",
-                           c->early_skip_left);
+        return mt_eng_fail(c, MT_ERR_UNEXPECTED,
+                           "refused early data beyond what we skip (%zu bytes left, record of %zu)",
+                           c->early_skip_left, n);
     c->early_skip_left -= n;
     return 0;
 }
