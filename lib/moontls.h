@@ -141,7 +141,9 @@ typedef enum mt_hook {
     MT_HOOK_SIGN,            /* a signature is about to be made */
     MT_HOOK_VERIFY_DATA,     /* a Finished value was computed */
     MT_HOOK_KEY_SHARE,       /* an ephemeral key is about to be generated */
-    MT_HOOK_PSK_BINDER,      /* client: a PSK binder was computed (answer: the binder) */
+    MT_HOOK_PSK_BINDER,      /* client: a binder to send was computed (answer: the binder);
+                                server: the binder it expects was computed (answer: the
+                                value it compares the client's binder against) */
     MT_HOOK_VERIFY_PEER,     /* the peer's chain was checked */
     MT_HOOK_SECRET,          /* informational: a secret was derived */
     MT_HOOK_ALERT,           /* informational: an alert was sent or received */

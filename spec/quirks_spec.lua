@@ -215,6 +215,39 @@ describe("quirks in memory: bad_binder", function()
   end
 end)
 
+-- On a server, bad_binder corrupts the binder it expects: every PSK is refused. The
+-- session comes from an honest server with the same ticket key.
+describe("quirks in memory: bad_binder on a server", function()
+  local TICKET_KEY = ("\5"):rep(32)
+  for _, how in ipairs{ "ctx", "conn" } do
+    it(("server bad_binder (%s): it refuses an honest binder with decrypt_error"):format(how), function()
+      local honest = server_ctx(nil, { ticket_key = TICKET_KEY })
+      local c0, s0 = tls.pair(client_ctx(), honest)
+      assert(tls.pump(c0, s0))
+      local sess = assert(c0:session())
+      -- control: the honest server resumes it
+      c0, s0 = tls.pair(client_ctx(nil, { session = sess }), honest)
+      assert(tls.pump(c0, s0))
+      assert.is_true(s0:info().resumed)
+      local q = how == "ctx" and { bad_binder = true } or nil
+      local sctx = server_ctx(q, { ticket_key = TICKET_KEY })
+      local sent_binder
+      local c, s = tls.pair(client_ctx(nil, { session = sess }), sctx)
+      if how == "conn" then assert(s:quirk("bad_binder", true)) end
+      c:on("psk_binder", function(_, _, computed) sent_binder = computed end)
+      tls.pump(c, s)
+      sent(s, "decrypt_error")
+      received(c, "decrypt_error")
+      assert.equal(32, #sent_binder) -- sent, honest (the client has no quirk), refused
+      -- a full handshake offers no PSK: the quirk changes nothing there
+      c, s = tls.pair(client_ctx(), sctx)
+      if how == "conn" then assert(s:quirk("bad_binder", true)) end
+      assert(tls.pump(c, s))
+      assert.is_false(s:info().resumed)
+    end)
+  end
+end)
+
 local function label(v)
   if type(v) == "table" then
     local t = {}

@@ -276,6 +276,66 @@ describe("resumption", function()
     assert.matches("psk_binder hook: bytes or nil expected", err)
   end)
 
+  it("the server's psk_binder hook sees the binder it expects; nil keeps it", function()
+    local sent_binder
+    local calls = {}
+    local sctx = server_ctx{ hooks = { psk_binder = function(_, index, computed)
+      calls[#calls + 1] = { index, computed }
+    end } }
+    local sess = first(nil, sctx)
+    assert.equal(0, #calls) -- a full handshake verifies no binder
+    local c, s = tls.pair(client_ctx{ session = sess, hooks = {
+      psk_binder = function(_, _, computed) sent_binder = computed end } }, sctx)
+    assert(tls.pump(c, s))
+    assert.is_true(s:info().resumed)
+    assert.is_true(c:info().resumed)
+    assert.equal(1, #calls)
+    assert.equal(1, calls[1][1])
+    assert.equal(32, #calls[1][2])
+    assert.equal(sent_binder, calls[1][2]) -- expected = what the honest client sent
+  end)
+
+  it("the server's psk_binder hook may accept a forged binder or refuse a good one", function()
+    local forged = ("\7"):rep(32)
+    local accept = server_ctx{ hooks = { psk_binder = function() return forged end } }
+    local sess = first(nil, accept)
+    local c, s = tls.pair(client_ctx{ session = sess, hooks = { psk_binder = function() return forged end } },
+                          accept)
+    assert(tls.pump(c, s))
+    assert.is_true(s:info().resumed)
+    assert.is_true(c:info().resumed)
+    -- the honest binder against the replaced expectation: refused, decrypt_error
+    c, s = tls.pair(client_ctx{ session = sess }, accept)
+    tls.pump(c, s)
+    sent(s, "decrypt_error")
+    received(c, "decrypt_error")
+    -- another length than the hash's: compared as it is, so refused
+    local short = server_ctx{ hooks = { psk_binder = function(_, _, computed) return computed:sub(1, 31) end } }
+    c, s = tls.pair(client_ctx{ session = first(nil, short) }, short)
+    tls.pump(c, s)
+    sent(s, "decrypt_error")
+    received(c, "decrypt_error")
+    -- a wrong type is the script's error
+    local wrong = server_ctx{ hooks = { psk_binder = function() return 1 end } }
+    c, s = tls.pair(client_ctx{ session = first(nil, wrong) }, wrong)
+    assert.is_nil(tls.pump(c, s))
+    assert.matches("psk_binder hook: bytes or nil expected", s:error())
+    received(c, "internal_error")
+  end)
+
+  it("the server's psk_binder hook gets the index of the identity it chose", function()
+    local key = ("\1"):rep(32)
+    local calls = {}
+    local sctx = server_ctx{ psk = { identity = "client-1", key = key }, hooks = {
+      psk_binder = function(_, index, computed) calls[#calls + 1] = { index, #computed } end } }
+    -- a session from another server (a ticket this one cannot open) first, then the PSK
+    local other = first(nil, server_ctx())
+    local c, s = tls.pair(client_ctx{ session = other, psk = { identity = "client-1", key = key } }, sctx)
+    assert(tls.pump(c, s))
+    assert.is_true(s:info().resumed)
+    assert.same({ { 2, 32 } }, calls)
+  end)
+
   it("a select hook may edit the decision of a resumed handshake (no sigalg there)", function()
     local seen
     local sctx = server_ctx{ alpn = { "h2", "http/1.1" }, hooks = { select = function(_, choice)

@@ -410,8 +410,10 @@ run_hook.verify_peer = function(conn, st, ev, name)
   return true
 end
 
--- psk_binder (client): `(conn, index, computed, ev)` for each binder of the ClientHello,
--- index 1-based like pre_shared_key.identities; return bytes to send instead.
+-- psk_binder: `(conn, index, computed, ev)`, index 1-based like pre_shared_key.identities.
+-- Client: for each binder of the ClientHello; return bytes to send instead. Server: for the
+-- identity it chose, with the binder it expects; return bytes to compare the client's
+-- binder against instead (constant time still): accept a forged binder, refuse a good one.
 run_hook.psk_binder = function(conn, st, ev, name)
   return answer_hook(conn, st, ev, name, ev.scheme + 1, ev.data, event_view(ev))
 end

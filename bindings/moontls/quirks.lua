@@ -566,8 +566,9 @@ function HOOKS.verify_data(conn, side, computed)
   return nil
 end
 
--- bad_binder (BoGo SendInvalidPSKBinder): every PSK binder the client sends is off by one
--- bit; the server must answer decrypt_error (RFC 8446 4.2.11.2, 6.2).
+-- bad_binder (BoGo SendInvalidPSKBinder): on a client every PSK binder it sends is off by
+-- one bit, and the server must answer decrypt_error (RFC 8446 4.2.11.2, 6.2). On a server
+-- the binder it expects is off by one bit: it refuses every PSK with decrypt_error.
 function HOOKS.psk_binder(conn, index, computed)
   if state(conn).q.bad_binder then return flip_last(computed) end
   return nil

@@ -388,9 +388,25 @@ static int choose_psk(mt_conn *c, const mt_hs_msg *m, mt_slice raw)
     int rc = mt_transcript_binder_cut(raw.p, raw.len, &cut);
     if (rc) return mt_eng_fail(c, MT_ERR_DECODE, "ClientHello.pre_shared_key: binders malformed");
     rc = mt_tls13_binder(c, hs->suite->hash, external, hs->psk, hs->psk_len, raw.p, cut, want);
+    /* The psk_binder hook (SCRIPTING.md 6.5) sees the binder we expect for this index; an
+     * answer replaces it as the value we compare against (a test server that accepts a
+     * forged binder or refuses a good one). The ask comes before any side effect that
+     * survives a rerun of on_client_hello: choose_psk starts from a clean slate. */
+    const uint8_t *expect = want;
+    size_t elen = hl;
+    if (rc == 0) {
+        const uint8_t *answer = NULL;
+        size_t alen = 0;
+        rc = mt_eng_ask(c, MT_HOOK_PSK_BINDER, (uint16_t)index, want, hl, &answer, &alen);
+        if (rc == 0 && answer) {
+            expect = answer;
+            elen = alen;
+        }
+    }
     /* RFC 8446 4.2.11.2: "If this value is not present or does not validate, the server
-     * MUST abort the handshake"; 6.2: decrypt_error. Constant-time compare. */
-    int good = rc == 0 && got.len == hl && mt_ct_eq(got.p, want, hl);
+     * MUST abort the handshake"; 6.2: decrypt_error. Constant-time compare (the length is
+     * not secret). */
+    int good = rc == 0 && got.len == elen && mt_ct_eq(got.p, expect, elen);
     mt_wipe(want, sizeof want);
     MT_TRY(rc);
     if (!good)
