@@ -254,3 +254,102 @@ describe("a moontls server resumes", function()
     assert.matches("handshake ok .* resumed=true", H.read(log))
   end)
 end)
+
+-- PSK binders against OpenSSL (RFC 8446 4.2.11.2, 6.2): a binder that does not validate
+-- ends the handshake. RFC 8446 6.2 names decrypt_error ("unable to ... validate ... a PSK
+-- binder"), which our server sends; OpenSSL 3.0's s_server sends illegal_parameter
+-- instead (its log says "binder does not verify"), and that is what we assert of it.
+describe("PSK binders against openssl", function()
+  after_each(H.kill_all)
+  teardown(H.cleanup)
+
+  -- A session from s_server -www, then a second handshake with `params` added.
+  -- Returns conn or nil, err, NAME, then s_server's log.
+  local function resume(params)
+    local _, port, log = H.openssl_server("leaf-p256", "-www")
+    local _, page1 = www(port)
+    assert.matches("New, TLSv1.3", page1)
+    local c1 = H.connect(port)
+    assert.truthy(c1, "no connection to s_server")
+    c1:send("GET / HTTP/1.0\r\n\r\n")
+    c1:receive("*a")
+    local sess = assert(c1:session(), "no session from s_server's tickets")
+    c1:close()
+    local p = { session = sess }
+    for k, v in pairs(params) do p[k] = v end
+    local c, err, name = H.connect(port, p)
+    return c, err, name, log
+  end
+
+  -- s_server's log once it shows `what` (bounded).
+  local function server_log(log, what)
+    H.wait_log(nil, log, what, 5)
+    return H.read(log)
+  end
+
+  it("moontls client bad_binder -> s_server: refused (illegal_parameter, OpenSSL's choice)", function()
+    if not have("openssl") then pending("no openssl") return end
+    local c, err, _, log = resume{ quirks = { bad_binder = true } }
+    assert.is_nil(c)
+    assert.matches("alert received: fatal illegal_parameter", err)
+    assert.matches("binder does not verify", server_log(log, "binder does not verify"))
+  end)
+
+  it("moontls client psk_binder hook returning a wrong binder -> s_server: refused", function()
+    if not have("openssl") then pending("no openssl") return end
+    local calls = 0
+    local c, err, _, log = resume{ hooks = { psk_binder = function(_, _, computed)
+      calls = calls + 1
+      return computed:reverse()
+    end } }
+    assert.is_nil(c)
+    assert.equal(1, calls)
+    assert.matches("alert received: fatal illegal_parameter", err)
+    assert.matches("binder does not verify", server_log(log, "binder does not verify"))
+  end)
+
+  it("moontls client psk_binder hook returning the computed binder -> s_server: resumed", function()
+    if not have("openssl") then pending("no openssl") return end
+    local seen
+    local c, err = resume{ hooks = { psk_binder = function(_, index, computed)
+      seen = { index, #computed }
+      return computed
+    end } }
+    assert.truthy(c, err)
+    assert.same({ 1, 32 }, seen)
+    assert.is_true(c:info().resumed)
+    assert(c:send("GET / HTTP/1.0\r\n\r\n"))
+    assert.matches("Reused, TLSv1.3", c:receive("*a") or "")
+    c:close()
+  end)
+
+  it("openssl s_client -sess_in -> moontls server bad_binder: decrypt_error", function()
+    if not have("openssl") then pending("no openssl") return end
+    -- the first connection offers no PSK (a full handshake, tickets); the second is refused
+    local pid, port, log = H.moontls_server{ count = 2, quirks = "bad_binder" }
+    local sess = H.TMP .. "/s_client-binder.sess"
+    local out1 = H.run_client(S_CLIENT:format(port) .. " -sess_out " .. sess, "one\n", "echo: one")
+    assert.matches("New, TLSv1.3", out1)
+    local out2 = H.run_client(S_CLIENT:format(port) .. " -sess_in " .. sess, "two\n", "alert decrypt error")
+    assert.matches("alert decrypt error", out2)
+    assert.matches("SSL alert number 51", out2)
+    assert.is_nil(out2:find("echo: two", 1, true))
+    assert.truthy(H.wait_exit(pid, 10))
+    assert.matches("handshake failed DECRYPT_ERROR: alert sent: fatal decrypt_error", H.read(log))
+  end)
+
+  it("openssl s_client -sess_in -> moontls server with a psk_binder hook returning nil: Reused", function()
+    if not have("openssl") then pending("no openssl") return end
+    local pid, port, log = H.moontls_server{ count = 2, psk_binder = "keep" }
+    local sess = H.TMP .. "/s_client-binder2.sess"
+    local out1 = H.run_client(S_CLIENT:format(port) .. " -sess_out " .. sess, "one\n", "echo: one")
+    assert.matches("New, TLSv1.3", out1)
+    local out2 = H.run_client(S_CLIENT:format(port) .. " -sess_in " .. sess, "two\n", "echo: two")
+    assert.matches("Reused, TLSv1.3", out2)
+    assert.matches("echo: two", out2)
+    assert.truthy(H.wait_exit(pid, 10))
+    local l = H.read(log)
+    assert.matches("psk_binder index=1 len=32", l)
+    assert.matches("handshake ok .* resumed=true", l)
+  end)
+end)

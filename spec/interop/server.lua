@@ -2,7 +2,10 @@
 --
 --   lua5.4 spec/interop/server.lua port=P cert=leaf-p256 [suites=a,b] [groups=a,b]
 --          [sigalgs=a,b] [alpn=a,b] [hrr_cookie=1] [count=N] [timeout=S] [tickets=N]
---          [psk_ke=1] [early_data=MAX]
+--          [psk_ke=1] [early_data=MAX] [quirks=name,name] [psk_binder=keep]
+--
+-- quirks: boolean quirks set on the context (bad_binder, bad_finished, ...);
+-- psk_binder=keep: a psk_binder hook that logs "psk_binder index=I len=N" and returns nil.
 --
 -- It binds 127.0.0.1:P, prints "listening P" (or "bind failed ..." and exits 2), then
 -- serves `count` connections one after another (default 1). For each: the handshake,
@@ -51,6 +54,19 @@ if opt.hrr_cookie then params.hrr_cookie = opt.hrr_cookie == "1" end
 if opt.tickets then params.tickets = math.tointeger(tonumber(opt.tickets)) end
 if opt.psk_ke then params.psk_ke = opt.psk_ke == "1" end
 if opt.early_data then params.early_data = math.tointeger(tonumber(opt.early_data)) end
+if opt.quirks then
+  params.quirks = {}
+  for _, q in ipairs(list(opt.quirks)) do params.quirks[q] = true end
+end
+if opt.psk_binder == "keep" then
+  params.hooks = { psk_binder = function(_, index, computed)
+    out("psk_binder index=%d len=%d", index, #computed)
+    return nil
+  end }
+elseif opt.psk_binder then
+  out("bad argument psk_binder=%s", opt.psk_binder)
+  os.exit(2)
+end
 local ctx, err, name = tls.context(params)
 if not ctx then
   out("context failed %s: %s", tostring(name), tostring(err))
