@@ -1,7 +1,9 @@
 -- Declarative quirks (SCRIPTING.md 6.6, bindings/moontls/quirks.lua): each misbehaviour
 -- in both roles where it applies, set in ctx.quirks and with conn:quirk, in memory
 -- (tls.pair / tls.pump) with the alert the peer answers and the shape it leaves on the
--- wire; then a representative subset against openssl s_server / s_client on 127.0.0.1.
+-- wire; then every quirk in each role where it applies against openssl s_server /
+-- s_client on 127.0.0.1 (bad_binder needs a session: spec/interop/resumption_spec.lua;
+-- a client has no bad_signature without client certificates, hello_retry is a server's).
 local tls = require "moontls"
 
 local PKI = "spec/fixtures/pki/"
@@ -564,8 +566,9 @@ describe("quirks against openssl", function()
     return rerr
   end
 
-  -- s_client -> moontls server with quirks. Returns ok, err, the s_client output.
-  local function vs_s_client(quirks, args)
+  -- s_client -> moontls server with quirks. Returns ok, err, the s_client output, and
+  -- what after(conn) returns when it is given (run once the handshake is done).
+  local function vs_s_client(quirks, args, after)
     local l = assert(socket.bind("127.0.0.1", 0))
     local _, port = l:getsockname()
     l:settimeout(10)
@@ -578,11 +581,13 @@ describe("quirks against openssl", function()
     local conn = server_ctx(quirks, { alpn = false }):wrap(sock)
     conn:settimeout(10)
     local ok, err = conn:handshake()
+    local res
+    if ok and after then res = { after(conn) } end
     H.wait_exit(pid, 10)
     conn:close()
     local out = H.read(log)
     os.remove(log)
-    return ok, err, out
+    return ok, err, out, res
   end
 
   local CLIENT = {
@@ -602,6 +607,21 @@ describe("quirks against openssl", function()
     { "send_supported_versions", 0x0303, "protocol_version" },
     -- OpenSSL insists on 0x0303 in protected records (RFC 8446 5.1 says ignore it)
     { "record_version", 0x0301, "decode_error" },
+    { "initial_record_version", 0x0300, "done" },
+    { "pack_flight", true, "done" },
+    { "skip", "finished", "bad_record_mac" },
+    { "reorder", { "change_cipher_spec", "finished" }, "unexpected_message" },
+    { "send_version", 0x0301, "done" },
+    { "send_cipher_suite", 0x1305, "handshake_failure" },
+    { "send_alpn", "h3", "done" },
+    { "send_session_id", "", "self:illegal_parameter" },
+    -- RFC 8446 4.1.2 asks illegal_parameter for anything but {0}; OpenSSL 3.0 says so
+    -- when null is among the methods, and decode_error ("no compression specified")
+    -- when it is missing
+    { "send_compression", { 0, 1 }, "illegal_parameter" },
+    { "send_compression", 1, "decode_error" },
+    { "duplicate_extension", { client_hello = "supported_groups" }, "illegal_parameter" },
+    { "trailing", { client_hello = "\0" }, "decode_error" },
   }
   for _, case in ipairs(CLIENT) do
     local name, value, want = table.unpack(case)
@@ -609,6 +629,8 @@ describe("quirks against openssl", function()
       local got = vs_s_server({ [name] = value })
       if want == "done" then
         assert.matches("^done: HTTP/1.0 200 ok", got)
+      elseif want:match("^self:") then
+        assert.matches("alert sent: fatal " .. want:sub(6), got)
       else
         assert.matches("alert received: fatal " .. want, got)
       end
@@ -638,6 +660,25 @@ describe("quirks against openssl", function()
     -- s_client offers no ALPN: an answer to nothing
     { "send_alpn", "h2", "unsupported_extension" },
     { "hello_retry", { twice = true }, "illegal_parameter" },
+    -- as on the client side: OpenSSL wants 0x0303 in protected records ("wrong version
+    -- number"), where RFC 8446 5.1 says the field MUST be ignored
+    { "record_version", 0x0301, "decode_error" },
+    { "initial_record_version", 0x0300, "done" },
+    { "pack_flight", true, "done" },
+    { "outer_type", "handshake", "unexpected_message" },
+    { "duplicate", "encrypted_extensions", "unexpected_message" },
+    { "reorder", { "certificate", "certificate_verify" }, "unexpected_message" },
+    { "trailing", { server_hello = "\0\0" }, "decode_error" },
+    -- RFC 8446 4.2.1: with supported_versions "clients MUST ignore the
+    -- ServerHello.legacy_version value", and OpenSSL does
+    { "send_version", 0x0304, "done" },
+    { "send_supported_versions", 0x0303, "illegal_parameter" },
+    { "send_session_id", ("\7"):rep(32), "illegal_parameter" },
+    { "send_compression", 1, "illegal_parameter" },
+    { "duplicate_extension", { server_hello = "supported_versions" }, "illegal_parameter" },
+    { "app_data_early", "before_handshake", "unexpected_message" },
+    { "ccs", { extra = 1 }, "done" },
+    { "ccs", { skip = true }, "done" },
   }
   for _, case in ipairs(SERVER) do
     local name, value, want = table.unpack(case)
@@ -652,6 +693,28 @@ describe("quirks against openssl", function()
       end
     end)
   end
+
+  it("s_client -> moontls server oversize_records: record_overflow", function()
+    -- s_client keeps reading (-ign_eof) until our 20000-byte record arrives
+    local ok, err, out, res = vs_s_client({ oversize_records = true }, "-ign_eof", function(conn)
+      assert(conn:send(("x"):rep(20000)))
+      return conn:receive("*l")
+    end)
+    assert.is_true(ok, err)
+    assert.is_nil(res[1])
+    assert.matches("alert received: fatal record_overflow", res[2])
+    assert.matches("CONNECTION ESTABLISHED", out)
+  end)
+
+  -- RFC 8446 5: a CCS is dropped only "before the peer's Finished message has been
+  -- received". s_client has our Finished first, so its handshake ends; the CCS behind it
+  -- is then refused as a record of the wrong type.
+  it("s_client -> moontls server ccs = {after_finished=true}: s_client refuses the late CCS", function()
+    local ok, err, out = vs_s_client({ ccs = { after_finished = true } })
+    assert.is_true(ok, err)
+    assert.matches("CONNECTION ESTABLISHED", out)
+    assert.matches("bad record type", out)
+  end)
 
   it("s_client -> moontls server hello_retry = {group = secp384r1, cookie = true}: completes on P-384", function()
     local ok, err, out = vs_s_client({ hello_retry = { group = "secp384r1", cookie = true } })
