@@ -716,6 +716,50 @@ describe("0-RTT early data", function()
     assert.equal("rejected", s:info().early_data)
   end)
 
+  it("accepted early data beyond the server's own limit: unexpected_message", function()
+    -- RFC 8446 4.2.10: a server receiving more than max_early_data_size "SHOULD terminate
+    -- the connection with an "unexpected_message" alert". The ticket allows 40000; the
+    -- server taking it (same key) allows 100.
+    local key = ("k"):rep(32)
+    local sess = first(nil, early_server{ early_data = 40000, ticket_key = key })
+    local c, s = tls.pair(client_ctx{ session = sess, early_data = ("e"):rep(1000) },
+                          early_server{ early_data = 100, ticket_key = key })
+    tls.pump(c, s)
+    assert.equal("accepted", s:info().early_data)
+    sent(s, "unexpected_message")
+    received(c, "unexpected_message")
+    assert.matches("early data beyond 100 bytes", s:error())
+  end)
+
+  it("EndOfEarlyData only after accepted early data, and only once: unexpected_message", function()
+    local sctx = early_server()
+    local sess = first(nil, sctx)
+    local eoed = { type = "end_of_early_data" }
+    -- a resumption without early data
+    local c, s = tls.pair(client_ctx{ session = sess, hooks = { message_out = function(_, msg)
+      if msg.type == "finished" then return { eoed, msg } end
+    end } }, sctx)
+    tls.pump(c, s)
+    sent(s, "unexpected_message")
+    -- early data refused (the ticket's second 0-RTT)
+    c, s = tls.pair(client_ctx{ session = sess, early_data = "x" }, sctx)
+    assert(tls.pump(c, s))
+    c, s = tls.pair(client_ctx{ session = sess, early_data = "again", hooks = { message_out = function(_, msg)
+      if msg.type == "finished" then return { eoed, msg } end
+    end } }, sctx)
+    tls.pump(c, s)
+    assert.equal("rejected", s:info().early_data)
+    sent(s, "unexpected_message")
+    -- accepted, then a second one under the handshake keys
+    sess = first(nil, sctx)
+    c, s = tls.pair(client_ctx{ session = sess, early_data = "x", hooks = { message_out = function(_, msg)
+      if msg.type == "finished" then return { eoed, msg } end
+    end } }, sctx)
+    tls.pump(c, s)
+    assert.equal("accepted", s:info().early_data)
+    sent(s, "unexpected_message")
+  end)
+
   it("more than the ticket allows is not sent; a server without early_data announces none", function()
     local sctx = early_server()
     local sess = first(nil, sctx)
