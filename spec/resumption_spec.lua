@@ -458,6 +458,19 @@ describe("resumption faults", function()
     assert.matches("hash", c:error())
   end)
 
+  it("a PSK ServerHello without key_share when only psk_dhe_ke was offered: missing_extension", function()
+    -- RFC 8446 4.2.9: psk_dhe_ke means "the client and server MUST supply key_share values"
+    local sctx = server_ctx{ psk_ke = true }
+    local sess = first(nil, sctx)
+    local c, s = tls.pair(client_ctx{ session = sess }, sctx)
+    s:on("message_out", function(_, msg)
+      if msg.type == "server_hello" then tls.ext.remove(msg, "key_share"); return msg end
+    end)
+    tls.pump(c, s)
+    sent(c, "missing_extension")
+    assert.matches("no key_share", c:error())
+  end)
+
   it("a ticket lifetime over seven days: illegal_parameter", function()
     local c, s = tls.pair(client_ctx(), server_ctx())
     s:on("message_out", function(_, msg)
