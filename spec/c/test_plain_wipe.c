@@ -11,7 +11,9 @@
  *   chance. The test's own buffers that hold the marker are static, never freed.
  * - Scenarios: zero-copy reads in odd pieces then the idle release (commit of 0); the
  *   plain mt_conn_read path then mt_conn_free with data left unread; a receive buffer
- *   that grows while read data lies in it (records arriving faster than they are read).
+ *   that grows while read data lies in it (records arriving faster than they are read);
+ *   a resumed 0-RTT handshake and an external PSK one, watched for the ticket key, the
+ *   session's PSK, its early secret and the external PSK as well.
  * - Each scenario also checks that blocks were scanned at all (the wrap is active), and
  *   that the marker did reach the receiver (the scan would find it if it were left).
  */
@@ -19,6 +21,8 @@
 #include "../../lib/moontls.h"
 #include "test.h"
 #include "tls_fixture.h"
+
+#include "handshake/keysched13.h"
 
 #include <malloc.h>
 #include <string.h>
@@ -35,6 +39,9 @@
 static const char marker[] = "PLAINTEXT-MARKER"; /* 16 bytes, repeated in every write */
 static int watching;
 static long scanned, leaked;
+/* Secrets a scenario also looks for: 16 bytes of each (a ticket key, a PSK, ...). */
+static uint8_t secrets[8][16];
+static size_t n_secrets;
 
 void __real_free(void *p);
 void __wrap_free(void *p);
@@ -47,6 +54,8 @@ void __wrap_free(void *p)
         VALGRIND_MAKE_MEM_DEFINED(p, n);
         scanned++;
         if (memmem(p, n, marker, 16) != NULL) leaked++;
+        for (size_t i = 0; i < n_secrets; i++)
+            if (memmem(p, n, secrets[i], 16) != NULL) leaked++;
     }
     __real_free(p);
 }
@@ -210,11 +219,97 @@ static void test_receive_buffer_grows_over_read_data(void)
     end();
 }
 
+static void watch_secret(const uint8_t *p)
+{
+    if (n_secrets < sizeof secrets / sizeof secrets[0]) memcpy(secrets[n_secrets++], p, 16);
+}
+
+static void run_pair(mt_conn *c, mt_conn *s)
+{
+    for (int i = 0; i < 16; i++) {
+        mt_conn_run(c);
+        move(c, s);
+        move(s, c);
+    }
+    CHECK(mt_conn_want(c) & MT_WANT_DONE);
+    CHECK(mt_conn_want(s) & MT_WANT_DONE);
+}
+
+/* Resumption and 0-RTT leave no secret in freed memory: the ticket key, the session's
+ * PSK (in the client's session bytes, the server's opened ticket, both key schedules),
+ * the early secret derived from it, an external PSK, and the early data itself. */
+static void test_resumption_secrets(void)
+{
+    static uint8_t ticket_key[32], ext_key[32];
+    static uint8_t sess[1024];
+    memcpy(ticket_key, "TICKET-KEY-MARK!TICKET-KEY-MARK!", 32);
+    memcpy(ext_key, "EXTERNAL-PSK-KEY-EXTERNAL-PSK-KE", 32);
+    n_secrets = 0;
+    mt_config *scfg = server(), *ccfg = client();
+    CHECK_EQ(mt_config_set_ticket_key(scfg, ticket_key, sizeof ticket_key), 0);
+    CHECK_EQ(mt_config_set_early_data(scfg, 1024), 0);
+    mt_conn *c = mt_conn_new(ccfg), *s = mt_conn_new(scfg);
+    run_pair(c, s);
+    const uint8_t *p;
+    size_t n = 0;
+    CHECK_EQ(mt_conn_session(c, &p, &n), 0);
+    CHECK(n > 27 && n <= sizeof sess);
+    if (n <= 27 || n > sizeof sess) return;
+    memcpy(sess, p, n);
+    mt_conn_free(c);
+    mt_conn_free(s);
+    /* ticket.h's format: "MTS1", suite(2), time(8), lifetime(4), age_add(4),
+     * max_early_data(4), then the PSK with its length byte */
+    size_t psk_len = sess[26];
+    CHECK(psk_len == 32 || psk_len == 48);
+    mt_hash_id h = psk_len == 48 ? MT_HASH_SHA384 : MT_HASH_SHA256;
+    mt_ks13 ks;
+    CHECK_EQ(mt_ks13_init(&ks, h, NULL, NULL), 0);
+    CHECK_EQ(mt_ks13_early(&ks, sess + 27, psk_len), 0);
+    watch_secret(ticket_key);
+    watch_secret(sess + 27);
+    watch_secret(sess + 27 + psk_len - 16);
+    watch_secret(ks.stage_secret); /* the early secret */
+    watch_secret(ext_key);
+    mt_ks13_free(&ks);
+
+    begin();
+    c = mt_conn_new(ccfg);
+    s = mt_conn_new(scfg);
+    CHECK_EQ(mt_conn_set_session(c, sess, n), 0);
+    CHECK_EQ(mt_conn_set_early_data(c, text, 1000), 0);
+    run_pair(c, s);
+    mt_info ci;
+    mt_conn_info(s, &ci);
+    CHECK(ci.resumed);
+    CHECK_EQ(ci.early_data, MT_EARLY_ACCEPTED);
+    uint8_t out[1000];
+    size_t got = 0;
+    CHECK_EQ(mt_conn_read(s, out, sizeof out, &got), 0);
+    CHECK_EQ(got, 1000);
+    memset(out, 0, sizeof out);
+    mt_conn_free(c);
+    mt_conn_free(s);
+    /* an external PSK, then both configurations go */
+    CHECK_EQ(mt_config_set_psk(scfg, (const uint8_t *)"id", 2, ext_key, 32, MT_PSK_SHA256), 0);
+    CHECK_EQ(mt_config_set_psk(ccfg, (const uint8_t *)"id", 2, ext_key, 32, MT_PSK_SHA256), 0);
+    c = mt_conn_new(ccfg);
+    s = mt_conn_new(scfg);
+    run_pair(c, s);
+    mt_conn_free(c);
+    mt_conn_free(s);
+    mt_config_unref(scfg);
+    mt_config_unref(ccfg);
+    end();
+    n_secrets = 0;
+}
+
 int main(void)
 {
     fill();
     RUN(test_zero_copy_read_then_idle_release);
     RUN(test_plain_read_then_free_with_data_left);
     RUN(test_receive_buffer_grows_over_read_data);
+    RUN(test_resumption_secrets);
     return test_summary();
 }
