@@ -461,6 +461,74 @@ static void test_binder_hook(void)
     mt_config_unref(ccfg);
 }
 
+/* The server's psk_binder hook: the binder it expects for the chosen identity; an answer
+ * replaces the value it compares against. flip: answer the expected binder with one bit
+ * flipped (the server refuses an honest client: decrypt_error); otherwise answer it
+ * unchanged (resumed). */
+static void server_binder_run(int flip, int *seen, mt_conn *cc, mt_conn *sc)
+{
+    for (int rounds = 0; rounds < 64; rounds++) {
+        run_side(cc, 0, NULL);
+        for (int i = 0; i < 32; i++) {
+            mt_conn_run(sc);
+            const mt_event *ev = mt_conn_event(sc);
+            if (ev == NULL) break;
+            if (ev->kind == MT_HOOK_PSK_BINDER) {
+                (*seen)++;
+                CHECK_EQ(ev->scheme, 0);
+                CHECK_EQ(ev->len, 32);
+                uint8_t b[32];
+                memcpy(b, ev->data, 32);
+                if (flip) b[31] ^= 0x01;
+                size_t n = 32;
+                mt_conn_event_replace(sc, b, &n, 1);
+            }
+            mt_conn_event_done(sc, 0);
+        }
+        const uint8_t *p;
+        size_t na = mt_conn_output(cc, &p), nb;
+        if (na) {
+            mt_conn_feed(sc, p, na);
+            mt_conn_output_consume(cc, na);
+        }
+        nb = mt_conn_output(sc, &p);
+        if (nb) {
+            mt_conn_feed(cc, p, nb);
+            mt_conn_output_consume(sc, nb);
+        }
+        if (na == 0 && nb == 0 && rounds > 2) break;
+    }
+}
+
+static void test_server_binder_hook(void)
+{
+    mt_config *scfg = server_cfg(), *ccfg = client_cfg();
+    size_t len;
+    uint8_t *sess = first_session(ccfg, scfg, &len);
+    for (int flip = 0; flip < 2; flip++) {
+        mt_conn *cc = mt_conn_new(ccfg), *sc = mt_conn_new(scfg);
+        mt_conn_set_hooks(sc, 1u << MT_HOOK_PSK_BINDER);
+        mt_conn_set_session(cc, sess, len);
+        int seen = 0;
+        server_binder_run(flip, &seen, cc, sc);
+        CHECK_EQ(seen, 1);
+        if (flip) {
+            CHECK_EQ(mt_conn_error(sc, NULL), MT_ERR_SENT(MT_ALERT_DECRYPT_ERROR));
+            CHECK_EQ(mt_conn_error(cc, NULL), MT_ERR_RECV(MT_ALERT_DECRYPT_ERROR));
+        } else {
+            mt_info i;
+            CHECK_EQ(mt_conn_error(sc, NULL), 0);
+            mt_conn_info(sc, &i);
+            CHECK_EQ(i.resumed, 1);
+        }
+        mt_conn_free(cc);
+        mt_conn_free(sc);
+    }
+    free(sess);
+    mt_config_unref(scfg);
+    mt_config_unref(ccfg);
+}
+
 /* ---- 0-RTT (RFC 8446 4.2.10) ---- */
 
 static int early_state(mt_conn *c)
@@ -606,6 +674,7 @@ int main(void)
     RUN(test_external_psk);
     RUN(test_faults);
     RUN(test_binder_hook);
+    RUN(test_server_binder_hook);
     RUN(test_early_data);
     RUN(test_early_refused);
     return test_summary();
