@@ -659,6 +659,45 @@ describe("0-RTT early data", function()
     assert.equal("rejected", (zero_rtt(replayed, function() return NOW end)))
   end)
 
+  it("ticket age: obfuscated mod 2^32, and 0-RTT only within 10 s of the server's view", function()
+    -- RFC 8446 4.2.11.1: obfuscated_ticket_age = age in ms + ticket_age_add mod 2^32;
+    -- 8.3: the server compares the client's view of the age with its own.
+    local n_draws = 0
+    local rng = function(n, purpose)
+      if purpose == "ticket_age_add" then return "\255\255\240\0" end -- wraps after 4096 ms
+      n_draws = n_draws + 1
+      return (("%08x"):format(n_draws)):rep(n):sub(1, n)
+    end
+    local snow, cnow = NOW, NOW
+    local sctx = early_server{ clock = function() return snow end, rng = rng }
+    local function ticket()
+      snow, cnow = NOW, NOW
+      return first(client_ctx{ clock = function() return cnow end }, sctx)
+    end
+    local function zero_rtt(sess, server_at, client_at)
+      snow, cnow = server_at, client_at
+      local c, s = tls.pair(client_ctx{ session = sess, early_data = "e", clock = function() return cnow end }, sctx)
+      local age
+      c:on("message_out", function(_, msg)
+        if msg.type == "client_hello" then
+          age = tls.ext.find(msg, "pre_shared_key").identities[1].obfuscated_ticket_age
+        end
+      end)
+      assert(tls.pump(c, s))
+      assert.is_true(s:info().resumed)
+      return s:info().early_data, age
+    end
+    -- both clocks 5 s on: 5000 + 0xfffff000 wraps to 904, and the ages agree
+    local state, age = zero_rtt(ticket(), NOW + 5, NOW + 5)
+    assert.equal(904, age)
+    assert.equal("accepted", state)
+    -- the client's age 0 (its clock stood still), ours 9 s: inside the window; 11 s: not
+    assert.equal("accepted", (zero_rtt(ticket(), NOW + 9, NOW)))
+    assert.equal("rejected", (zero_rtt(ticket(), NOW + 11, NOW)))
+    -- the client's age 11 s ahead of ours
+    assert.equal("rejected", (zero_rtt(ticket(), NOW, NOW + 11)))
+  end)
+
   it("refused after a HelloRetryRequest; the second ClientHello has no early_data", function()
     local sctx = early_server{ groups = { "secp256r1", "x25519" } }
     local sess = first(nil, sctx)
