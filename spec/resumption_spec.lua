@@ -471,6 +471,23 @@ describe("resumption faults", function()
     assert.matches("no key_share", c:error())
   end)
 
+  it("a PSK ServerHello with key_share when only psk_ke was offered: illegal_parameter", function()
+    -- RFC 8446 4.2.9: "Servers MUST NOT select a key exchange mode that is not listed by
+    -- the client"; a key_share beside the PSK is psk_dhe_ke.
+    local sctx = server_ctx{ psk_ke = true }
+    local sess = first(nil, sctx)
+    local c, s = tls.pair(client_ctx{ session = sess, psk_ke = "only" }, sctx)
+    s:on("message_out", function(_, msg)
+      if msg.type == "server_hello" then
+        table.insert(msg.extensions, { type = "key_share", group = 0x001d, key_exchange = ("\9"):rep(32) })
+        return msg
+      end
+    end)
+    tls.pump(c, s)
+    sent(c, "illegal_parameter")
+    assert.matches("psk_dhe_ke", c:error())
+  end)
+
   it("a ticket lifetime over seven days: illegal_parameter", function()
     local c, s = tls.pair(client_ctx(), server_ctx())
     s:on("message_out", function(_, msg)

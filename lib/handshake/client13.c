@@ -707,6 +707,11 @@ static int on_server_hello(mt_conn *c, mt_hs_msg *m, mt_slice raw)
     mt_hs_id ks = mt_t13_ext(m, MT_EXT_KEY_SHARE);
     if (ks == MT_HS_NONE && !(po && c->cfg->psk_ke))
         return mt_eng_fail(c, MT_ERR_SENT(MT_ALERT_MISSING_EXTENSION), "ServerHello: no key_share");
+    /* RFC 8446 4.2.9: "Servers MUST NOT select a key exchange mode that is not listed by
+     * the client": a PSK with a key_share is psk_dhe_ke, which psk_ke = only left out. */
+    if (ks != MT_HS_NONE && po && c->cfg->psk_ke == 2)
+        return mt_eng_fail(c, MT_ERR_ILLEGAL_PARAM,
+                           "ServerHello: key_share with a PSK, but psk_dhe_ke was not offered");
     uint16_t group = 0;
     uint8_t shared[MT_KX_MAX_SHARED];
     size_t shared_len = 0;
