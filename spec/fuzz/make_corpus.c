@@ -98,6 +98,48 @@ int main(void)
     mt_conn_free(s2);
     mt_config_unref(ccfg2);
     mt_config_unref(scfg2);
+
+    /* The same session offered with early data but no key share: HelloRetryRequest, the
+     * early data skipped, a second ClientHello whose binder covers message_hash and the
+     * HRR. The path where ClientHello2 may differ from ClientHello1 in its PSKs. */
+    uint32_t cc3 = 2000, sc3 = 0;
+    mt_config *ccfg3 = fuzz_config(MT_ROLE_CLIENT, &cc3);
+    mt_config *scfg3 = fuzz_config(MT_ROLE_SERVER, &sc3);
+    static const uint16_t x25519 = 0x001d;
+    mt_conn *c3 = NULL, *s3 = NULL;
+    if (mt_config_set_key_shares(ccfg3, &x25519, 0) != 0 || !(c3 = mt_conn_new(ccfg3)) ||
+        !(s3 = mt_conn_new(scfg3)) || mt_conn_set_session(c3, sp, sn) != 0 ||
+        mt_conn_set_early_data(c3, (const uint8_t *)"early", 5) != 0) {
+        fprintf(stderr, "make_corpus: cannot set up the HelloRetryRequest resumption\n");
+        return 1;
+    }
+    ns = 0;
+    for (int round = 0; round < 16; round++) {
+        mt_conn_run(c3);
+        mt_conn_run(s3);
+        const uint8_t *p;
+        size_t n = mt_conn_output(c3, &p);
+        if (n && ns + n <= sizeof to_server) {
+            memcpy(to_server + ns, p, n);
+            ns += n;
+            mt_conn_feed(s3, p, n);
+        }
+        mt_conn_output_consume(c3, n);
+        size_t m = mt_conn_output(s3, &p);
+        if (m) mt_conn_feed(c3, p, m);
+        mt_conn_output_consume(s3, m);
+        if (!n && !m) break;
+    }
+    mt_conn_info(s3, &i);
+    if (!(mt_conn_want(s3) & MT_WANT_DONE) || !i.resumed || !i.hrr) {
+        fprintf(stderr, "make_corpus: the resumption after HelloRetryRequest did not complete\n");
+        return 1;
+    }
+    save("spec/fuzz/corpus/fuzz_server13/resumption_hrr", to_server, ns);
+    mt_conn_free(c3);
+    mt_conn_free(s3);
+    mt_config_unref(ccfg3);
+    mt_config_unref(scfg3);
     mt_conn_free(c);
     mt_conn_free(s);
     mt_config_unref(ccfg);
