@@ -365,6 +365,7 @@ describe("resumption", function()
 end)
 
 describe("resumption faults", function()
+  local function early_server_ctx() return server_ctx{ early_data = 100, tickets = 1 } end
   local function with_session(hooks)
     local sctx = server_ctx()
     local sess = first(nil, sctx)
@@ -505,6 +506,37 @@ describe("resumption faults", function()
     end)
     assert(tls.pump(c, s))
     assert.is_nil(c:session())
+  end)
+
+  it("NewSessionTicket: unknown extensions kept out of the way, an empty ticket or an early_data of other than 4 bytes is decode_error", function()
+    local function nst(edit)
+      local c, s = tls.pair(client_ctx(), early_server_ctx())
+      s:on("message_out", function(_, msg) if msg.type == "new_session_ticket" then return edit(msg) end end)
+      return c, s, tls.pump(c, s)
+    end
+    -- RFC 8446 4.6.1: "Clients MUST ignore unrecognized extensions"
+    local c, _, ok = nst(function(msg)
+      table.insert(msg.extensions, 1, { type = 0x7a7a, data = "grease" }); return msg
+    end)
+    assert.truthy(ok)
+    assert.equal(100, c:session().max_early_data)
+    -- ticket<1..2^16-1>
+    c = nst(function(msg) msg.ticket = ""; return msg end)
+    sent(c, "decode_error")
+    -- early_data: uint32 max_early_data_size, nothing more or less
+    for _, extra in ipairs{ "\0", "\0\0\0\0" } do
+      c = nst(function(msg)
+        local head = msg.raw:sub(5, -11) -- up to the extensions, which hold early_data only
+        local ext = "\0\42" .. string.pack(">s2", "\0\0\0\100" .. extra)
+        return string.pack(">B s3", 4, head .. string.pack(">s2", ext))
+      end)
+      sent(c, "decode_error")
+    end
+    c = nst(function(msg)
+      local head = msg.raw:sub(5, -11)
+      return string.pack(">B s3", 4, head .. string.pack(">s2", "\0\42\0\2\0\100"))
+    end)
+    sent(c, "decode_error")
   end)
 
   it("early_data in the second ClientHello: illegal_parameter", function()
