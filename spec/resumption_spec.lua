@@ -763,6 +763,27 @@ describe("0-RTT early data", function()
     assert.same({ true, false }, hellos)
   end)
 
+  it("after a HelloRetryRequest nothing is skipped past the second ClientHello", function()
+    -- RFC 8446 4.2.10: the early data a HelloRetryRequest refuses comes before the second
+    -- ClientHello; a record after it that does not open is a fault (bad_record_mac), not
+    -- refused early data to skip.
+    local sctx = early_server{ groups = { "secp256r1", "x25519" } }
+    local sess = first(nil, sctx)
+    local c, s = tls.pair(client_ctx{ session = sess, early_data = "too early", key_shares = {},
+      groups = { "x25519", "secp256r1" } }, sctx)
+    local hellos = 0
+    s:on("wire_in", function(_, bytes)
+      if bytes:find("\22\3[\1\3]..\1") then hellos = hellos + 1 end
+      if hellos == 2 then
+        hellos = 3
+        return bytes .. "\23\3\3\0\32" .. ("j"):rep(32)
+      end
+    end)
+    tls.pump(c, s)
+    assert.is_true(s:info().hrr)
+    sent(s, "bad_record_mac")
+  end)
+
   it("a ticket the server cannot open: full handshake, the early data skipped", function()
     local sess = first(nil, early_server())
     local other = early_server()

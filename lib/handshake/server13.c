@@ -593,6 +593,9 @@ static int on_client_hello(mt_conn *c, mt_slice msg, int second)
         mt_eng_goto(c, S_SEND_HRR);
         return 0;
     }
+    /* RFC 8446 4.2.10: what a HelloRetryRequest refused came before ClientHello2 (the
+     * client sent it before it saw our HRR); nothing after it is early data to skip. */
+    if (second) c->early_skip = 0;
     MT_TRY(decide_early(c, second, hs->peer_share.len == 0 && !psk_ke));
     if (hs->peer_share.len == 0 && !psk_ke) {
         if (second)
