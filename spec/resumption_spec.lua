@@ -784,6 +784,24 @@ describe("0-RTT early data", function()
     sent(s, "bad_record_mac")
   end)
 
+  it("the first identity unknown, the second usable: that one, and no 0-RTT (RFC 8446 4.2.10)", function()
+    -- 0-RTT is tied to the first identity; a server selecting another must refuse it.
+    local sess = first(nil, early_server())        -- a ticket this server cannot open
+    local psk = { identity = "ext", key = ("k"):rep(32), hash = "sha256" }
+    local sctx = early_server{ psk = psk }
+    local c, s = tls.pair(client_ctx{ session = sess, psk = psk, early_data = "zz" }, sctx)
+    local sel
+    c:on("message_in", function(_, msg)
+      if msg.type == "server_hello" then sel = tls.ext.find(msg, "pre_shared_key").selected_identity end
+    end)
+    assert(tls.pump(c, s))
+    assert.equal(1, sel)
+    assert.is_true(s:info().resumed)
+    assert.equal("rejected", s:info().early_data)
+    assert.equal("rejected", c:info().early_data)
+    assert.equal("", s:read() or "")
+  end)
+
   it("a ticket the server cannot open: full handshake, the early data skipped", function()
     local sess = first(nil, early_server())
     local other = early_server()
