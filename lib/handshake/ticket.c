@@ -133,8 +133,8 @@ int mt_ticket_seal(const uint8_t key[MT_TICKET_KEY_LEN], const uint8_t nonce[12]
     MT_TRY_GOTO(mt_aead_new(&a, MT_AEAD_AES256_GCM, key));
     sealed = malloc(plain.len + MT_AEAD_TAG_LEN);
     MT_ENSURE_GOTO(sealed != NULL, MT_ERR_NO_MEMORY);
-    MT_TRY_GOTO(mt_aead_seal(a, iv, (const uint8_t *)ticket_aad, sizeof ticket_aad - 1,
-                             plain.data, plain.len, sealed));
+    MT_TRY_GOTO(mt_aead_seal(a, iv, (const uint8_t *)ticket_aad, sizeof ticket_aad - 1, plain.data,
+                             plain.len, sealed));
     MT_TRY_GOTO(mt_wr_bytes(out, iv, 12));
     MT_TRY_GOTO(mt_wr_bytes(out, sealed, plain.len + MT_AEAD_TAG_LEN));
 out:
