@@ -106,9 +106,9 @@ struct mt_config {
     int psk_ke;                 /* client: offer psk_ke too; server: accept psk_ke */
     mt_buf ext_psk_identity;    /* external PSK (RFC 8446 2.2): identity, key, hash */
     mt_buf ext_psk_key;
-    int ext_psk_hash;           /* mt_hash_id; 0: none configured */
-    uint32_t max_early_data;    /* server: accept 0-RTT up to this (0: reject) */
-    uint8_t early_seen[256][16]; /* server: tickets already used for 0-RTT (anti-replay) */
+    int ext_psk_hash;             /* mt_hash_id; 0: none configured */
+    uint32_t max_early_data;      /* server: accept 0-RTT up to this (0: reject) */
+    uint8_t early_seen[256][16];  /* server: tickets already used for 0-RTT (anti-replay) */
     int64_t early_seen_time[256]; /* when each was recorded (config clock, seconds) */
     size_t n_early_seen;
 };
