@@ -4,19 +4,8 @@
 -- left on the wire only.
 local tls = require "moontls"
 
-local PKI = "spec/fixtures/pki/"
-
-local function server(extra)
-  local p = { mode = "server", certificate = PKI .. "leaf-p256.chain.pem", key = PKI .. "leaf-p256.key" }
-  for k, v in pairs(extra or {}) do p[k] = v end
-  return assert(tls.context(p))
-end
-
-local function client(extra)
-  local p = { mode = "client", cafile = PKI .. "ca-bundle.pem", server_name = "localhost" }
-  for k, v in pairs(extra or {}) do p[k] = v end
-  return assert(tls.context(p))
-end
+local T = require "support.tls_helpers"
+local server, client = T.server, T.client
 
 -- A server whose message_out hook runs edit(msg) on messages of type `what` and adopts
 -- the result when `adopt` is true.

@@ -2,29 +2,8 @@
 -- close, failures named on both sides, the sans-I/O surface, hooks, rng and determinism.
 local tls = require "moontls"
 
-local PKI = "spec/fixtures/pki/"
-
-local function server(stem, extra)
-  stem = stem or "leaf-p256"
-  local chain = PKI .. stem .. ".chain.pem"
-  local f = io.open(chain)
-  if f then f:close() else chain = PKI .. stem .. ".pem" end -- self-signed: no chain file
-  local p = { mode = "server", certificate = chain, key = PKI .. stem .. ".key" }
-  for k, v in pairs(extra or {}) do p[k] = v end
-  return assert(tls.context(p))
-end
-
-local function client(extra)
-  local p = { mode = "client", cafile = PKI .. "ca-bundle.pem", server_name = "localhost" }
-  for k, v in pairs(extra or {}) do p[k] = v end
-  return assert(tls.context(p))
-end
-
-local function handshake(cctx, sctx)
-  local c, s = tls.pair(cctx, sctx)
-  local ok, err, name = tls.pump(c, s)
-  return c, s, ok, err, name
-end
+local T = require "support.tls_helpers"
+local server, client, leaf_server, handshake = T.server, T.client, T.leaf_server, T.handshake
 
 local function echo(c, s)
   assert.equal(5, c:send("ping\n"))
@@ -58,14 +37,14 @@ describe("in-memory handshakes", function()
   for stem, sigalg in pairs{ ["leaf-rsa"] = "rsa_pss_rsae_sha256", ["leaf-p384"] = "ecdsa_secp384r1_sha384",
                              ["leaf-p521"] = "ecdsa_secp521r1_sha512" } do
     it("authenticates with " .. stem, function()
-      local c, _, ok, err = handshake(client(), server(stem))
+      local c, _, ok, err = handshake(client(), leaf_server(stem))
       assert.is_true(ok, err)
       assert.equal(sigalg, c:info().sigalg)
     end)
   end
 
   it("reports every info field", function()
-    local c, s, ok, err = handshake(client{ alpn = { "h2", "http/1.1" } }, server(nil, { alpn = { "http/1.1" } }))
+    local c, s, ok, err = handshake(client{ alpn = { "h2", "http/1.1" } }, server({ alpn = { "http/1.1" } }))
     assert.is_true(ok, err)
     local i = c:info()
     assert.equal("1.3", i.version)
@@ -89,7 +68,7 @@ describe("in-memory handshakes", function()
   end)
 
   it("works with a server HRR cookie and without compatibility mode", function()
-    local c, s, ok, err = handshake(client{ key_shares = {}, compat_ccs = false }, server(nil, { hrr_cookie = true }))
+    local c, s, ok, err = handshake(client{ key_shares = {}, compat_ccs = false }, server({ hrr_cookie = true }))
     assert.is_true(ok, err)
     assert.is_true(c:info().hrr)
     echo(c, s)
@@ -151,7 +130,7 @@ end)
 
 describe("certificate failures", function()
   local function fails(stem, cname, sname, extra)
-    local c, s, ok = handshake(client(extra), server(stem))
+    local c, s, ok = handshake(client(extra), leaf_server(stem))
     assert.is_nil(ok)
     local cmsg, cn = c:error()
     local smsg, sn = s:error()
@@ -180,7 +159,7 @@ describe("certificate failures", function()
     assert.equal("UNKNOWN_CA", select(2, c:error()))
   end)
   it("verify = none works without a cafile", function()
-    local c, _, ok, err = handshake(assert(tls.context{ mode = "client", verify = "none" }), server("leaf-wrong-name"))
+    local c, _, ok, err = handshake(assert(tls.context{ mode = "client", verify = "none" }), leaf_server("leaf-wrong-name"))
     assert.is_true(ok, err)
     assert.is_nil(c:error())
   end)
@@ -190,7 +169,7 @@ describe("certificate failures", function()
     assert.equal("CERTIFICATE_EXPIRED", name, err)
   end)
   it("handshake() returns nil, message, NAME", function()
-    local c, s = tls.pair(client(), server("leaf-wrong-name"))
+    local c, s = tls.pair(client(), leaf_server("leaf-wrong-name"))
     local ok, msg, name = c:handshake()
     assert.is_nil(ok)
     assert.matches("^alert sent: fatal bad_certificate", msg)
@@ -273,7 +252,7 @@ describe("key log", function()
 
   it("calls a function with raw bytes, server side too", function()
     local got = {}
-    local _, _, ok = handshake(client(), server(nil, { keylog = function(label, cr, secret)
+    local _, _, ok = handshake(client(), server({ keylog = function(label, cr, secret)
       got[#got + 1] = { label, #cr, #secret }
     end }))
     assert.is_true(ok)
@@ -295,7 +274,7 @@ describe("hooks", function()
       hooks[n] = count(n)
     end
     local sseen = {}
-    local c, s, ok, err = handshake(client{ hooks = hooks }, server(nil, { hooks = {
+    local c, s, ok, err = handshake(client{ hooks = hooks }, server({ hooks = {
       sign = function() sseen.sign = true end,
       key_share = function() sseen.key_share = true end,
     } }))
@@ -381,7 +360,7 @@ describe("hooks", function()
     local c, s = handshake(client{ hooks = {
       alert = function(_, a, dir) alerts[#alerts + 1] = { a.name, a.level, dir } end,
       state = function(_, from, to) states[#states + 1] = to end,
-    } }, server("leaf-wrong-name"))
+    } }, leaf_server("leaf-wrong-name"))
     assert.same({ "bad_certificate", "fatal", "out" }, alerts[1])
     assert.truthy(#states > 1)
     assert.truthy(c and s)
@@ -467,14 +446,14 @@ describe("rng", function()
     local function clock() return 1735689600 end
     local function run(seed)
       return transcript(client{ rng = tls.rng.seeded(seed), clock = clock },
-                        server(nil, { rng = tls.rng.seeded(seed .. "/s"), clock = clock }))
+                        server({ rng = tls.rng.seeded(seed .. "/s"), clock = clock }))
     end
     local a, b = run("one"), run("one")
     assert.equal(a, b)
     assert.are_not.equal(a, run("two"))
     -- and one context makes identical connections: each starts its own stream
     local cc, sc = client{ rng = tls.rng.seeded("x"), clock = clock },
-                   server(nil, { rng = tls.rng.seeded("y"), clock = clock })
+                   server({ rng = tls.rng.seeded("y"), clock = clock })
     assert.equal(transcript(cc, sc), transcript(cc, sc))
   end)
 

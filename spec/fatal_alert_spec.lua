@@ -3,19 +3,8 @@
 -- In memory, with what the peer received.
 local tls = require "moontls"
 
-local PKI = "spec/fixtures/pki/"
-
-local function server(extra)
-  local p = { mode = "server", certificate = PKI .. "leaf-p256.chain.pem", key = PKI .. "leaf-p256.key" }
-  for k, v in pairs(extra or {}) do p[k] = v end
-  return assert(tls.context(p))
-end
-
-local function client(extra)
-  local p = { mode = "client", cafile = PKI .. "ca-bundle.pem", server_name = "localhost" }
-  for k, v in pairs(extra or {}) do p[k] = v end
-  return assert(tls.context(p))
-end
+local T = require "support.tls_helpers"
+local server, client = T.server, T.client
 
 -- A client whose Finished is wrong: the server answers decrypt_error (RFC 8446 4.4.4).
 local function bad_client() return client{ quirks = { bad_finished = true } } end
@@ -126,7 +115,6 @@ describe("our rewritten fatal alert against openssl s_client", function()
     return
   end
   local H = require "interop.helpers"
-  local socket = require "socket"
   after_each(H.kill_all)
   teardown(H.cleanup)
 
@@ -134,26 +122,11 @@ describe("our rewritten fatal alert against openssl s_client", function()
   -- (RFC 8446 4.1.1), unless the record_out hook rewrites it. Returns our error and the
   -- s_client output.
   local function refuse(rewrite)
-    local l = assert(socket.bind("127.0.0.1", 0))
-    local _, port = l:getsockname()
-    l:settimeout(10)
-    local log = os.tmpname()
-    local pid = H.spawn(("openssl s_client -tls1_3 -ciphersuites TLS_AES_256_GCM_SHA384 "
-      .. "-connect 127.0.0.1:%d -CAfile %s -servername localhost -brief"):format(port, H.CA), log, 20)
-    local sock = l:accept()
-    l:close()
-    assert(sock, "s_client did not connect")
     local ctx = server{ suites = { "TLS_AES_128_GCM_SHA256" }, hooks = { record_out = function(_, rec)
       if rewrite and rec.type == "alert" then rec.payload = rewrite end
     end } }
-    local conn = ctx:wrap(sock)
-    conn:settimeout(10)
-    local ok, err = conn:handshake()
+    local ok, err, _, out = T.vs_s_client("-tls1_3 -ciphersuites TLS_AES_256_GCM_SHA384", ctx)
     assert.is_nil(ok)
-    H.wait_exit(pid, 10)
-    conn:close()
-    local out = H.read(log)
-    os.remove(log)
     return err, out
   end
 

@@ -3,19 +3,8 @@
 -- saw and how it answered.
 local tls = require "moontls"
 
-local PKI = "spec/fixtures/pki/"
-
-local function server(extra)
-  local p = { mode = "server", certificate = PKI .. "leaf-p256.chain.pem", key = PKI .. "leaf-p256.key" }
-  for k, v in pairs(extra or {}) do p[k] = v end
-  return assert(tls.context(p))
-end
-
-local function client(extra)
-  local p = { mode = "client", cafile = PKI .. "ca-bundle.pem", server_name = "localhost" }
-  for k, v in pairs(extra or {}) do p[k] = v end
-  return assert(tls.context(p))
-end
+local T = require "support.tls_helpers"
+local server, client = T.server, T.client
 
 local function types(msg)
   local t = {}
@@ -204,30 +193,13 @@ describe("knobs against openssl s_client", function()
     return
   end
   local H = require "interop.helpers"
-  local socket = require "socket"
   after_each(H.kill_all)
   teardown(H.cleanup)
 
   -- s_client (X25519 share, P-384 also offered) -> our server with `extra`; returns ok,
   -- err, the server connection, the s_client output.
   local function vs_s_client(extra)
-    local l = assert(socket.bind("127.0.0.1", 0))
-    local _, port = l:getsockname()
-    l:settimeout(10)
-    local log = os.tmpname()
-    local pid = H.spawn(("openssl s_client -tls1_3 -groups X25519:P-384 -connect 127.0.0.1:%d "
-      .. "-CAfile %s -servername localhost -brief"):format(port, H.CA), log, 20)
-    local sock = l:accept()
-    l:close()
-    assert(sock, "s_client did not connect")
-    local conn = server(extra):wrap(sock)
-    conn:settimeout(10)
-    local ok, err = conn:handshake()
-    H.wait_exit(pid, 10)
-    conn:close()
-    local out = H.read(log)
-    os.remove(log)
-    return ok, err, conn, out
+    return T.vs_s_client("-tls1_3 -groups X25519:P-384", server(extra))
   end
 
   it("ServerHello in another order, EncryptedExtensions with supported_groups added: completes", function()
