@@ -8,59 +8,6 @@
 #include "test.h"
 #include "tls_fixture.h"
 
-static mt_config *server(void)
-{
-    size_t cn, kn;
-    uint8_t *c = slurp(PKI "leaf-p256.chain.pem", &cn), *k = slurp(PKI "leaf-p256.key", &kn);
-    mt_config *cfg = mt_config_new(MT_ROLE_SERVER);
-    mt_config_add_credential(cfg, c, cn, k, kn);
-    mt_config_set_clock(cfg, fixed_clock, NULL);
-    free(c);
-    free(k);
-    return cfg;
-}
-
-static mt_config *client(void)
-{
-    size_t n;
-    uint8_t *ca = slurp(PKI "ca-bundle.pem", &n);
-    mt_config *cfg = mt_config_new(MT_ROLE_CLIENT);
-    mt_config_set_ca(cfg, ca, n);
-    mt_config_set_server_name(cfg, "localhost");
-    mt_config_set_clock(cfg, fixed_clock, NULL);
-    free(ca);
-    return cfg;
-}
-
-typedef void (*answer_fn)(mt_conn *conn, const mt_event *ev, void *ud);
-
-static void run_side(mt_conn *conn, answer_fn fn, void *ud)
-{
-    for (int i = 0; i < 64; i++) {
-        mt_conn_run(conn);
-        const mt_event *ev = mt_conn_event(conn);
-        if (ev == NULL) return;
-        if (fn && ev->paused) fn(conn, ev, ud);
-        mt_conn_event_done(conn, 0);
-    }
-}
-
-static void pump(mt_conn *c, mt_conn *s, answer_fn cf, void *cud, answer_fn sf, void *sud)
-{
-    for (int round = 0; round < 32; round++) {
-        run_side(c, cf, cud);
-        run_side(s, sf, sud);
-        const uint8_t *p;
-        size_t a = mt_conn_output(c, &p);
-        if (a) mt_conn_feed(s, p, a);
-        mt_conn_output_consume(c, a);
-        size_t b = mt_conn_output(s, &p);
-        if (b) mt_conn_feed(c, p, b);
-        mt_conn_output_consume(s, b);
-        if (!a && !b) break;
-    }
-}
-
 /* What one side saw: the extension types of the messages of one kind, in wire order. */
 typedef struct {
     int dir;      /* 0: record what we send (message_out); 1: what we receive */
@@ -115,14 +62,14 @@ static void record_exts(mt_conn *conn, const mt_event *ev, void *ud)
 
 static void test_server_hello_order(void)
 {
-    mt_config *ccfg = client(), *scfg = server();
+    mt_config *ccfg = fixture_client(), *scfg = fixture_server();
     mt_config_set_hooks(ccfg, MT_HOOK_BIT(MT_HOOK_MESSAGE_IN));
     /* the engine writes supported_versions, key_share; the knob asks for the reverse */
     const uint16_t order[] = {51, 43};
     CHECK_EQ(mt_config_set_extension_order(scfg, 2, order, 2), 0);
     seen_ctx x = {.dir = 1, .type = 2};
     mt_conn *c = mt_conn_new(ccfg), *s = mt_conn_new(scfg);
-    pump(c, s, record_exts, &x, NULL, NULL);
+    fixture_pump(c, s, record_exts, &x, NULL, NULL);
     CHECK(mt_conn_want(c) & MT_WANT_DONE); /* the client takes it: order is free */
     CHECK(mt_conn_want(s) & MT_WANT_DONE);
     CHECK_EQ(x.seen, 1);
@@ -145,7 +92,7 @@ static void test_server_hello_order(void)
 
 static void test_encrypted_extensions(void)
 {
-    mt_config *ccfg = client(), *scfg = server();
+    mt_config *ccfg = fixture_client(), *scfg = fixture_server();
     mt_config_set_hooks(ccfg, MT_HOOK_BIT(MT_HOOK_MESSAGE_IN));
     /* RFC 8448's EncryptedExtensions: supported_groups, record_size_limit, then the
      * engine's own empty server_name (the client sent SNI). */
@@ -156,7 +103,7 @@ static void test_encrypted_extensions(void)
     CHECK_EQ(mt_config_set_extension_order(scfg, 8, order, 3), 0);
     seen_ctx x = {.dir = 1, .type = 8};
     mt_conn *c = mt_conn_new(ccfg), *s = mt_conn_new(scfg);
-    pump(c, s, record_exts, &x, NULL, NULL);
+    fixture_pump(c, s, record_exts, &x, NULL, NULL);
     CHECK_EQ(x.seen, 1);
     CHECK_EQ(x.n, 3);
     CHECK_EQ(x.exts[0], 10);
@@ -181,7 +128,7 @@ static void test_encrypted_extensions(void)
     seen_ctx y = {.dir = 1, .type = 8};
     c = mt_conn_new(ccfg);
     s = mt_conn_new(scfg);
-    pump(c, s, record_exts, &y, NULL, NULL);
+    fixture_pump(c, s, record_exts, &y, NULL, NULL);
     CHECK(mt_conn_want(c) & MT_WANT_DONE);
     CHECK_EQ(y.n, 2);
     CHECK_EQ(y.exts[0], 0); /* unlisted: the engine's first, the addition after */
@@ -194,7 +141,7 @@ static void test_encrypted_extensions(void)
     CHECK_EQ(mt_config_add_extension(ccfg, 1, 28, (const uint8_t *)"\x40\x01", 2), 0);
     c = mt_conn_new(ccfg);
     s = mt_conn_new(scfg);
-    pump(c, s, NULL, NULL, NULL, NULL);
+    fixture_pump(c, s, NULL, NULL, NULL, NULL);
     CHECK(mt_conn_want(c) & MT_WANT_DONE);
     CHECK_EQ(mt_conn_error(c, NULL), 0);
     mt_conn_free(c);
@@ -205,21 +152,21 @@ static void test_encrypted_extensions(void)
 
 static void test_replace_extension(void)
 {
-    mt_config *ccfg = client(), *scfg = server();
+    mt_config *ccfg = fixture_client(), *scfg = fixture_server();
     mt_config_set_hooks(scfg, MT_HOOK_BIT(MT_HOOK_MESSAGE_IN));
     /* supported_groups replaced in place by a list of x25519 alone */
     static const uint8_t one[] = {0x00, 0x02, 0x00, 0x1d};
     CHECK_EQ(mt_config_add_extension(ccfg, 1, 10, one, sizeof one), 0);
     seen_ctx x = {.dir = 1, .type = 1};
     seen_ctx before = {.dir = 1, .type = 1};
-    mt_config *plain = client();
+    mt_config *plain = fixture_client();
     mt_conn *c = mt_conn_new(plain), *s = mt_conn_new(scfg);
-    pump(c, s, NULL, NULL, record_exts, &before);
+    fixture_pump(c, s, NULL, NULL, record_exts, &before);
     mt_conn_free(c);
     mt_conn_free(s);
     c = mt_conn_new(ccfg);
     s = mt_conn_new(scfg);
-    pump(c, s, NULL, NULL, record_exts, &x);
+    fixture_pump(c, s, NULL, NULL, record_exts, &x);
     CHECK(mt_conn_want(c) & MT_WANT_DONE);
     CHECK_EQ(x.n, before.n); /* same extensions, in the same order */
     for (size_t i = 0; i < x.n && i < before.n; i++)
@@ -239,7 +186,7 @@ static void test_replace_extension(void)
 
 static void test_client_hello_order(void)
 {
-    mt_config *ccfg = client(), *scfg = server();
+    mt_config *ccfg = fixture_client(), *scfg = fixture_server();
     mt_config_set_hooks(scfg, MT_HOOK_BIT(MT_HOOK_MESSAGE_IN));
     /* key_share first, then supported_versions; the rest as built */
     const uint16_t order[] = {51, 43};
@@ -247,7 +194,7 @@ static void test_client_hello_order(void)
     CHECK_EQ(mt_config_add_extension(ccfg, 1, 0xfafa, (const uint8_t *)"x", 1), 0);
     seen_ctx x = {.dir = 1, .type = 1};
     mt_conn *c = mt_conn_new(ccfg), *s = mt_conn_new(scfg);
-    pump(c, s, NULL, NULL, record_exts, &x);
+    fixture_pump(c, s, NULL, NULL, record_exts, &x);
     CHECK(mt_conn_want(c) & MT_WANT_DONE);
     CHECK_EQ(x.seen, 1);
     CHECK(x.n >= 5);
@@ -262,7 +209,7 @@ static void test_client_hello_order(void)
 
 static void test_hrr_cookie(void)
 {
-    mt_config *ccfg = client(), *scfg = server();
+    mt_config *ccfg = fixture_client(), *scfg = fixture_server();
     uint16_t groups[] = {0x001d, 0x0018};
     mt_config_set_groups(ccfg, groups, 2);
     mt_config_force_hrr(scfg, 0x0018, 0);
@@ -274,7 +221,7 @@ static void test_hrr_cookie(void)
     mt_config_set_hooks(ccfg, MT_HOOK_BIT(MT_HOOK_MESSAGE_IN) | MT_HOOK_BIT(MT_HOOK_MESSAGE_OUT));
     seen_ctx hrr = {.dir = 1, .type = 2, .hrr = 1};
     mt_conn *c = mt_conn_new(ccfg), *s = mt_conn_new(scfg);
-    pump(c, s, record_exts, &hrr, NULL, NULL);
+    fixture_pump(c, s, record_exts, &hrr, NULL, NULL);
     CHECK(mt_conn_want(c) & MT_WANT_DONE);
     CHECK(mt_conn_want(s) & MT_WANT_DONE);
     CHECK_EQ(hrr.seen, 1);
@@ -292,7 +239,7 @@ static void test_hrr_cookie(void)
     CHECK_EQ(mt_conn_set_hrr_cookie(s, (const uint8_t *)"conn", 4), 0);
     CHECK_EQ(mt_conn_set_hrr_cookie(c, (const uint8_t *)"conn", 4), MT_ERR_BAD_STATE);
     seen_ctx h2 = {.dir = 1, .type = 2, .hrr = 1};
-    pump(c, s, record_exts, &h2, NULL, NULL);
+    fixture_pump(c, s, record_exts, &h2, NULL, NULL);
     CHECK(mt_conn_want(c) & MT_WANT_DONE);
     CHECK_EQ(h2.cookie_len, 4);
     CHECK_MEM(h2.cookie, "conn", 4);
@@ -305,7 +252,7 @@ static void test_hrr_cookie(void)
     s = mt_conn_new(scfg);
     CHECK_EQ(mt_conn_set_hrr_cookie(s, NULL, 0), 0);
     seen_ctx h3 = {.dir = 1, .type = 2, .hrr = 1};
-    pump(c, s, record_exts, &h3, NULL, NULL);
+    fixture_pump(c, s, record_exts, &h3, NULL, NULL);
     CHECK(mt_conn_want(c) & MT_WANT_DONE);
     CHECK_EQ(h3.n, 2);
     CHECK_EQ(h3.cookie_len, 0);
@@ -350,7 +297,7 @@ static void wrong_cookie(mt_conn *conn, const mt_event *ev, void *ud)
 
 static void test_hrr_cookie_checked(void)
 {
-    mt_config *ccfg = client(), *scfg = server();
+    mt_config *ccfg = fixture_client(), *scfg = fixture_server();
     uint16_t groups[] = {0x001d, 0x0018};
     mt_config_set_groups(ccfg, groups, 2);
     mt_config_force_hrr(scfg, 0x0018, 0);
@@ -358,7 +305,7 @@ static void test_hrr_cookie_checked(void)
     mt_config_set_hooks(ccfg, MT_HOOK_BIT(MT_HOOK_MESSAGE_OUT));
     int edited = 0;
     mt_conn *c = mt_conn_new(ccfg), *s = mt_conn_new(scfg);
-    pump(c, s, wrong_cookie, &edited, NULL, NULL);
+    fixture_pump(c, s, wrong_cookie, &edited, NULL, NULL);
     CHECK_EQ(edited, 1);
     /* RFC 8446 4.1.2: the second ClientHello echoes the cookie; ours: illegal_parameter */
     const char *where = NULL;
@@ -487,55 +434,80 @@ static int done_both(mt_conn *c, mt_conn *s)
     return (mt_conn_want(c) & MT_WANT_DONE) && (mt_conn_want(s) & MT_WANT_DONE);
 }
 
+/* What one in-memory handshake of fresh connections left behind, copied out before they
+ * are freed: each side's sticky error, where the server's happened ("" when nowhere),
+ * whether both finished, and what each side negotiated. */
+typedef struct {
+    int c_err, s_err;
+    char where[160];
+    int done;
+    mt_info ci, si;      /* alpn cleared: see c_alpn / s_alpn */
+    char c_alpn[32], s_alpn[32];
+} outcome;
+
+static void copy_str(char *dst, size_t cap, const char *src)
+{
+    snprintf(dst, cap, "%s", src ? src : "");
+}
+
+/* Connections on ccfg / scfg, the server's outgoing messages edited by `e`. */
+static outcome server_edited(mt_config *ccfg, mt_config *scfg, edit_ctx *e)
+{
+    outcome o = {0};
+    mt_conn *c = mt_conn_new(ccfg), *s = mt_conn_new(scfg);
+    fixture_pump(c, s, NULL, NULL, edit_out, e);
+    const char *where = NULL;
+    o.c_err = mt_conn_error(c, NULL);
+    o.s_err = mt_conn_error(s, &where);
+    copy_str(o.where, sizeof o.where, where);
+    o.done = done_both(c, s);
+    mt_conn_info(c, &o.ci);
+    mt_conn_info(s, &o.si);
+    copy_str(o.c_alpn, sizeof o.c_alpn, o.ci.alpn);
+    copy_str(o.s_alpn, sizeof o.s_alpn, o.si.alpn);
+    o.ci.alpn = o.si.alpn = NULL;
+    mt_conn_free(c);
+    mt_conn_free(s);
+    return o;
+}
+
+/* The server refused to adopt `e`, naming the field in `field`; the client heard
+ * `client_err`. */
+static void check_refused(mt_config *ccfg, mt_config *scfg, edit_ctx *e, const char *field,
+                          int client_err)
+{
+    outcome o = server_edited(ccfg, scfg, e);
+    CHECK_EQ(o.s_err, MT_ERR_BAD_PARAM);
+    CHECK(strstr(o.where, field) != NULL);
+    CHECK_EQ(o.c_err, client_err);
+}
+
 static void test_adopt_server_hello_suite(void)
 {
-    mt_config *ccfg = client(), *scfg = server();
+    mt_config *ccfg = fixture_client(), *scfg = fixture_server();
     mt_config_set_hooks(scfg, MT_HOOK_BIT(MT_HOOK_MESSAGE_OUT));
     /* ChaCha20 instead of the AES-128 we chose (same hash): the wire alone leaves the
      * two sides with different keys, and each fails to open the other's records. */
     edit_ctx wire = {.type = 2, .edit = set_suite, .u16 = 0x1303};
-    mt_conn *c = mt_conn_new(ccfg), *s = mt_conn_new(scfg);
-    pump(c, s, NULL, NULL, edit_out, &wire);
+    outcome o = server_edited(ccfg, scfg, &wire);
     CHECK_EQ(wire.fired, 1);
-    CHECK_EQ(mt_conn_error(c, NULL), MT_ERR_BAD_MAC);
-    mt_conn_free(c);
-    mt_conn_free(s);
+    CHECK_EQ(o.c_err, MT_ERR_BAD_MAC);
     /* Adopted: the server's keys follow the suite on the wire; both finish on it. */
     edit_ctx adopt = {.type = 2, .edit = set_suite, .u16 = 0x1303, .adopt = 1};
-    c = mt_conn_new(ccfg);
-    s = mt_conn_new(scfg);
-    pump(c, s, NULL, NULL, edit_out, &adopt);
+    o = server_edited(ccfg, scfg, &adopt);
     CHECK_EQ(adopt.fired, 1);
-    CHECK(done_both(c, s));
-    mt_info ci, si;
-    mt_conn_info(c, &ci);
-    mt_conn_info(s, &si);
-    CHECK_EQ(ci.suite, 0x1303);
-    CHECK_EQ(si.suite, 0x1303);
-    mt_conn_free(c);
-    mt_conn_free(s);
+    CHECK(o.done);
+    CHECK_EQ(o.ci.suite, 0x1303);
+    CHECK_EQ(o.si.suite, 0x1303);
     /* Another hash (AES-256/SHA-384): the transcript already runs SHA-256: refused by
      * name, nothing of the ServerHello leaves, the client gets internal_error. */
     edit_ctx other = {.type = 2, .edit = set_suite, .u16 = 0x1302, .adopt = 1};
-    c = mt_conn_new(ccfg);
-    s = mt_conn_new(scfg);
-    pump(c, s, NULL, NULL, edit_out, &other);
-    const char *where = NULL;
-    CHECK_EQ(mt_conn_error(s, &where), MT_ERR_BAD_PARAM);
-    CHECK(where && strstr(where, "cannot adopt ServerHello.cipher_suite: 0x1302") != NULL);
-    CHECK_EQ(mt_conn_error(c, NULL), MT_ERR_RECV(MT_ALERT_INTERNAL_ERROR));
-    mt_conn_free(c);
-    mt_conn_free(s);
+    check_refused(ccfg, scfg, &other, "cannot adopt ServerHello.cipher_suite: 0x1302",
+                  MT_ERR_RECV(MT_ALERT_INTERNAL_ERROR));
     /* TLS 1.2 in supported_versions cannot be followed */
     edit_ctx v12 = {.type = 2, .edit = set_version, .u16 = 0x0303, .adopt = 1};
-    c = mt_conn_new(ccfg);
-    s = mt_conn_new(scfg);
-    pump(c, s, NULL, NULL, edit_out, &v12);
-    CHECK_EQ(mt_conn_error(s, &where), MT_ERR_BAD_PARAM);
-    CHECK(where && strstr(where, "ServerHello.supported_versions") != NULL);
-    CHECK_EQ(mt_conn_error(c, NULL), MT_ERR_RECV(MT_ALERT_INTERNAL_ERROR));
-    mt_conn_free(c);
-    mt_conn_free(s);
+    check_refused(ccfg, scfg, &v12, "ServerHello.supported_versions",
+                  MT_ERR_RECV(MT_ALERT_INTERNAL_ERROR));
     mt_config_unref(ccfg);
     mt_config_unref(scfg);
 }
@@ -547,20 +519,20 @@ static const uint8_t p256_priv[32] = {1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11
 
 static void test_adopt_server_hello_group(void)
 {
-    mt_config *ccfg = client(), *scfg = server();
+    mt_config *ccfg = fixture_client(), *scfg = fixture_server();
     /* the client shares x25519 and secp256r1; the server prefers x25519 */
     uint16_t shares[] = {0x001d, 0x0017};
     mt_config_set_key_shares(ccfg, shares, 2);
     CHECK_EQ(mt_config_pin_key_share(scfg, 0x0017, p256_priv, sizeof p256_priv), 0);
     /* Learn the pinned key's public key: a server that takes only secp256r1. */
-    mt_config *p256 = server();
+    mt_config *p256 = fixture_server();
     uint16_t only[] = {0x0017};
     mt_config_set_groups(p256, only, 1);
     mt_config_pin_key_share(p256, 0x0017, p256_priv, sizeof p256_priv);
     mt_config_set_hooks(ccfg, MT_HOOK_BIT(MT_HOOK_MESSAGE_IN));
     seen_ctx sh = {.dir = 1, .type = 2};
     mt_conn *c = mt_conn_new(ccfg), *s = mt_conn_new(p256);
-    pump(c, s, record_exts, &sh, NULL, NULL);
+    fixture_pump(c, s, record_exts, &sh, NULL, NULL);
     CHECK(done_both(c, s));
     mt_conn_free(c);
     mt_conn_free(s);
@@ -578,53 +550,31 @@ static void test_adopt_server_hello_group(void)
     /* Adopted: the server switches to secp256r1 with the client's share for it. */
     edit_ctx e = {.type = 2, .edit = set_server_share, .u16 = 0x0017, .adopt = 1, .len = 65};
     memcpy(e.bytes, pub, 65);
-    c = mt_conn_new(ccfg);
-    s = mt_conn_new(scfg);
-    pump(c, s, NULL, NULL, edit_out, &e);
+    outcome o = server_edited(ccfg, scfg, &e);
     CHECK_EQ(e.fired, 1);
-    CHECK(done_both(c, s));
-    mt_info ci, si;
-    mt_conn_info(c, &ci);
-    mt_conn_info(s, &si);
-    CHECK_EQ(ci.group, 0x0017);
-    CHECK_EQ(si.group, 0x0017);
-    mt_conn_free(c);
-    mt_conn_free(s);
+    CHECK(o.done);
+    CHECK_EQ(o.ci.group, 0x0017);
+    CHECK_EQ(o.si.group, 0x0017);
     /* The same share on the wire only: the client derives from secp256r1, the server
      * from x25519; the client cannot open the server's flight. */
     edit_ctx w = e;
     w.adopt = 0;
     w.fired = 0;
-    c = mt_conn_new(ccfg);
-    s = mt_conn_new(scfg);
-    pump(c, s, NULL, NULL, edit_out, &w);
-    CHECK_EQ(mt_conn_error(c, NULL), MT_ERR_BAD_MAC);
-    mt_conn_free(c);
-    mt_conn_free(s);
+    o = server_edited(ccfg, scfg, &w);
+    CHECK_EQ(o.c_err, MT_ERR_BAD_MAC);
     /* A group the client sent no share for: refused, naming the field. */
     edit_ctx g = e;
     g.u16 = 0x0018;
     g.fired = 0;
-    c = mt_conn_new(ccfg);
-    s = mt_conn_new(scfg);
-    pump(c, s, NULL, NULL, edit_out, &g);
-    const char *where = NULL;
-    CHECK_EQ(mt_conn_error(s, &where), MT_ERR_BAD_PARAM);
-    CHECK(where && strstr(where, "ServerHello.key_share.group: 0x0018") != NULL);
-    CHECK_EQ(mt_conn_error(c, NULL), MT_ERR_RECV(MT_ALERT_INTERNAL_ERROR));
-    mt_conn_free(c);
-    mt_conn_free(s);
+    check_refused(ccfg, scfg, &g, "ServerHello.key_share.group: 0x0018",
+                  MT_ERR_RECV(MT_ALERT_INTERNAL_ERROR));
     /* A key we do not hold (one byte changed): refused. */
     edit_ctx k = e;
     k.bytes[40] ^= 1;
     k.fired = 0;
-    c = mt_conn_new(ccfg);
-    s = mt_conn_new(scfg);
-    pump(c, s, NULL, NULL, edit_out, &k);
-    CHECK_EQ(mt_conn_error(s, &where), MT_ERR_BAD_PARAM);
-    CHECK(where && strstr(where, "ServerHello.key_share.key_exchange") != NULL);
-    mt_conn_free(c);
-    mt_conn_free(s);
+    o = server_edited(ccfg, scfg, &k);
+    CHECK_EQ(o.s_err, MT_ERR_BAD_PARAM);
+    CHECK(strstr(o.where, "ServerHello.key_share.key_exchange") != NULL);
 out:
     mt_config_unref(p256);
     mt_config_unref(ccfg);
@@ -633,7 +583,7 @@ out:
 
 static void test_adopt_hello_retry(void)
 {
-    mt_config *ccfg = client(), *scfg = server();
+    mt_config *ccfg = fixture_client(), *scfg = fixture_server();
     uint16_t groups[] = {0x001d, 0x0018, 0x0019};
     mt_config_set_groups(ccfg, groups, 3);
     mt_config_force_hrr(scfg, 0x0018, 0);
@@ -641,107 +591,67 @@ static void test_adopt_hello_retry(void)
     /* Ask for secp521r1 instead of secp384r1: adopted, the server waits for a P-521
      * share and both finish on it. */
     edit_ctx a = {.type = 2, .hrr = 1, .edit = set_selected_group, .u16 = 0x0019, .adopt = 1};
-    mt_conn *c = mt_conn_new(ccfg), *s = mt_conn_new(scfg);
-    pump(c, s, NULL, NULL, edit_out, &a);
+    outcome o = server_edited(ccfg, scfg, &a);
     CHECK_EQ(a.fired, 1);
-    CHECK(done_both(c, s));
-    mt_info ci, si;
-    mt_conn_info(c, &ci);
-    mt_conn_info(s, &si);
-    CHECK_EQ(ci.group, 0x0019);
-    CHECK_EQ(si.group, 0x0019);
-    mt_conn_free(c);
-    mt_conn_free(s);
+    CHECK(o.done);
+    CHECK_EQ(o.ci.group, 0x0019);
+    CHECK_EQ(o.si.group, 0x0019);
     /* Wire only: the server still wants secp384r1 and refuses the P-521 share. */
     edit_ctx w = a;
     w.adopt = 0;
     w.fired = 0;
-    c = mt_conn_new(ccfg);
-    s = mt_conn_new(scfg);
-    pump(c, s, NULL, NULL, edit_out, &w);
-    CHECK_EQ(mt_conn_error(s, NULL), MT_ERR_ILLEGAL_PARAM);
-    CHECK_EQ(mt_conn_error(c, NULL), MT_ERR_RECV(MT_ALERT_ILLEGAL_PARAMETER));
-    mt_conn_free(c);
-    mt_conn_free(s);
+    o = server_edited(ccfg, scfg, &w);
+    CHECK_EQ(o.s_err, MT_ERR_ILLEGAL_PARAM);
+    CHECK_EQ(o.c_err, MT_ERR_RECV(MT_ALERT_ILLEGAL_PARAMETER));
     /* A group this build does not implement (ffdhe8192): refused by name. */
     edit_ctx u = a;
     u.u16 = 0x0104;
     u.fired = 0;
-    c = mt_conn_new(ccfg);
-    s = mt_conn_new(scfg);
-    pump(c, s, NULL, NULL, edit_out, &u);
-    const char *where = NULL;
-    CHECK_EQ(mt_conn_error(s, &where), MT_ERR_BAD_PARAM);
-    CHECK(where && strstr(where, "HelloRetryRequest.key_share.selected_group: 0x0104") != NULL);
-    mt_conn_free(c);
-    mt_conn_free(s);
+    o = server_edited(ccfg, scfg, &u);
+    CHECK_EQ(o.s_err, MT_ERR_BAD_PARAM);
+    CHECK(strstr(o.where, "HelloRetryRequest.key_share.selected_group: 0x0104") != NULL);
     /* The cookie: another value adopted is the one checked in the second ClientHello. */
     mt_config_set_hrr_cookie_value(scfg, (const uint8_t *)"ours", 4);
     edit_ctx k = {.type = 2, .hrr = 1, .edit = set_cookie, .adopt = 1, .len = 6};
     memcpy(k.bytes, "theirs", 6);
-    c = mt_conn_new(ccfg);
-    s = mt_conn_new(scfg);
-    pump(c, s, NULL, NULL, edit_out, &k);
+    o = server_edited(ccfg, scfg, &k);
     CHECK_EQ(k.fired, 1);
-    CHECK(done_both(c, s));
-    mt_conn_free(c);
-    mt_conn_free(s);
+    CHECK(o.done);
     edit_ctx kw = k;
     kw.adopt = 0;
     kw.fired = 0;
-    c = mt_conn_new(ccfg);
-    s = mt_conn_new(scfg);
-    pump(c, s, NULL, NULL, edit_out, &kw);
-    CHECK_EQ(mt_conn_error(s, &where), MT_ERR_ILLEGAL_PARAM);
-    CHECK(where && strstr(where, "cookie") != NULL);
-    mt_conn_free(c);
-    mt_conn_free(s);
+    o = server_edited(ccfg, scfg, &kw);
+    CHECK_EQ(o.s_err, MT_ERR_ILLEGAL_PARAM);
+    CHECK(strstr(o.where, "cookie") != NULL);
     mt_config_unref(ccfg);
     mt_config_unref(scfg);
 }
 
 static void test_adopt_encrypted_extensions(void)
 {
-    mt_config *ccfg = client(), *scfg = server();
+    mt_config *ccfg = fixture_client(), *scfg = fixture_server();
     const char *protos[] = {"h2", "http/1.1"};
     mt_config_set_alpn(ccfg, protos, 2);
     mt_config_set_alpn(scfg, protos, 2);
     mt_config_set_hooks(scfg, MT_HOOK_BIT(MT_HOOK_MESSAGE_OUT));
     edit_ctx a = {.type = 8, .edit = set_alpn, .adopt = 1, .len = 8};
     memcpy(a.bytes, "http/1.1", 8);
-    mt_conn *c = mt_conn_new(ccfg), *s = mt_conn_new(scfg);
-    pump(c, s, NULL, NULL, edit_out, &a);
+    outcome o = server_edited(ccfg, scfg, &a);
     CHECK_EQ(a.fired, 1);
-    CHECK(done_both(c, s));
-    mt_info ci, si;
-    mt_conn_info(c, &ci);
-    mt_conn_info(s, &si);
-    CHECK(ci.alpn && strcmp(ci.alpn, "http/1.1") == 0);
-    CHECK(si.alpn && strcmp(si.alpn, "http/1.1") == 0); /* followed the wire */
-    mt_conn_free(c);
-    mt_conn_free(s);
+    CHECK(o.done);
+    CHECK(strcmp(o.c_alpn, "http/1.1") == 0);
+    CHECK(strcmp(o.s_alpn, "http/1.1") == 0); /* followed the wire */
     edit_ctx w = a;
     w.adopt = 0;
-    c = mt_conn_new(ccfg);
-    s = mt_conn_new(scfg);
-    pump(c, s, NULL, NULL, edit_out, &w);
-    CHECK(done_both(c, s));
-    mt_conn_info(c, &ci);
-    mt_conn_info(s, &si);
-    CHECK(ci.alpn && strcmp(ci.alpn, "http/1.1") == 0);
-    CHECK(si.alpn && strcmp(si.alpn, "h2") == 0); /* the decision stayed ours */
-    mt_conn_free(c);
-    mt_conn_free(s);
+    o = server_edited(ccfg, scfg, &w);
+    CHECK(o.done);
+    CHECK(strcmp(o.c_alpn, "http/1.1") == 0);
+    CHECK(strcmp(o.s_alpn, "h2") == 0); /* the decision stayed ours */
     /* Another message the server cannot adopt: refused by name. */
     edit_ctx cert = {.type = 11, .edit = set_alpn, .adopt = 1, .len = 2};
-    c = mt_conn_new(ccfg);
-    s = mt_conn_new(scfg);
-    pump(c, s, NULL, NULL, edit_out, &cert);
-    const char *where = NULL;
-    CHECK_EQ(mt_conn_error(s, &where), MT_ERR_BAD_PARAM);
-    CHECK(where && strstr(where, "cannot adopt") != NULL);
-    mt_conn_free(c);
-    mt_conn_free(s);
+    o = server_edited(ccfg, scfg, &cert);
+    CHECK_EQ(o.s_err, MT_ERR_BAD_PARAM);
+    CHECK(strstr(o.where, "cannot adopt") != NULL);
     mt_config_unref(ccfg);
     mt_config_unref(scfg);
 }
@@ -791,13 +701,13 @@ static int logged(const order_ctx *x, uint8_t ct, int b)
 
 static void test_inject_ahead_of_message(void)
 {
-    mt_config *ccfg = client(), *scfg = server();
+    mt_config *ccfg = fixture_client(), *scfg = fixture_server();
     mt_config_set_hooks(ccfg, MT_HOOK_BIT(MT_HOOK_MESSAGE_OUT) | MT_HOOK_BIT(MT_HOOK_RECORD_OUT));
     /* At the client Finished's message_out: two application data records ahead of it, in
      * order, under the handshake keys, right after the compatibility CCS. */
     order_ctx x = {.at_msg = 20, .count = 2};
     mt_conn *c = mt_conn_new(ccfg), *s = mt_conn_new(scfg);
-    pump(c, s, inject_and_log, &x, NULL, NULL);
+    fixture_pump(c, s, inject_and_log, &x, NULL, NULL);
     CHECK_EQ(x.injected, 1);
     int ccs = logged(&x, 20, -1), one = logged(&x, 23, '1'), two = logged(&x, 23, '2'),
         fin = logged(&x, 22, 20);
@@ -814,7 +724,7 @@ static void test_inject_ahead_of_message(void)
     order_ctx y = {.at_msg = 8, .count = 1};
     c = mt_conn_new(ccfg);
     s = mt_conn_new(scfg);
-    pump(c, s, NULL, NULL, inject_and_log, &y);
+    fixture_pump(c, s, NULL, NULL, inject_and_log, &y);
     CHECK_EQ(y.injected, 1);
     ccs = logged(&y, 20, -1);
     one = logged(&y, 23, '1');
@@ -831,13 +741,13 @@ static void test_inject_ahead_of_message(void)
 
 static void test_inject_after_record(void)
 {
-    mt_config *ccfg = client(), *scfg = server();
+    mt_config *ccfg = fixture_client(), *scfg = fixture_server();
     mt_config_set_hooks(ccfg, MT_HOOK_BIT(MT_HOOK_RECORD_OUT));
     /* At the CCS record's record_out: the CCS is being written, so the injection goes
      * right after it, before the Finished queued next. */
     order_ctx x = {.at_record = 20, .count = 1};
     mt_conn *c = mt_conn_new(ccfg), *s = mt_conn_new(scfg);
-    pump(c, s, inject_and_log, &x, NULL, NULL);
+    fixture_pump(c, s, inject_and_log, &x, NULL, NULL);
     int ccs = logged(&x, 20, -1), one = logged(&x, 23, '1'), fin = logged(&x, 22, 20);
     CHECK(ccs >= 0 && one == ccs + 1 && fin == one + 1);
     CHECK_EQ(mt_conn_error(s, NULL), MT_ERR_UNEXPECTED);
@@ -849,7 +759,7 @@ static void test_inject_after_record(void)
 
 static void test_inject_positions(void)
 {
-    mt_config *ccfg = client();
+    mt_config *ccfg = fixture_client();
     mt_config_set_hooks(ccfg, MT_HOOK_BIT(MT_HOOK_RECORD_OUT));
     /* Before the first run: LAST appends, NEXT goes first (ahead of the ClientHello the
      * run builds, too). */
@@ -859,7 +769,7 @@ static void test_inject_positions(void)
     CHECK_EQ(mt_conn_inject_at(c, MT_INJECT_NEXT, 23, (const uint8_t *)"C", 1, 1), 0);
     CHECK_EQ(mt_conn_inject_at(c, 7, 23, (const uint8_t *)"D", 1, 1), MT_ERR_BAD_PARAM);
     order_ctx x = {0};
-    run_side(c, inject_and_log, &x);
+    fixture_run(c, inject_and_log, &x);
     CHECK_EQ(x.n, 4);
     CHECK_EQ(x.first[0], 'B');
     CHECK_EQ(x.first[1], 'C');
@@ -909,13 +819,13 @@ static void on_alert_record(mt_conn *conn, const mt_event *ev, void *ud)
 
 static void test_fatal_alert_through_hooks(void)
 {
-    mt_config *ccfg = client(), *scfg = server();
+    mt_config *ccfg = fixture_client(), *scfg = fixture_server();
     mt_config_set_hooks(ccfg, MT_HOOK_BIT(MT_HOOK_VERIFY_DATA));
     mt_config_set_hooks(scfg, MT_HOOK_BIT(MT_HOOK_RECORD_OUT) | MT_HOOK_BIT(MT_HOOK_WIRE_OUT));
     for (int mode = 0; mode < 3; mode++) {
         alert_ctx x = {.mode = mode};
         mt_conn *c = mt_conn_new(ccfg), *s = mt_conn_new(scfg);
-        pump(c, s, bad_finished, NULL, on_alert_record, &x);
+        fixture_pump(c, s, bad_finished, NULL, on_alert_record, &x);
         /* RFC 8446 4.4.4: a Finished that does not verify: decrypt_error. The engine's
          * decision stays that, whatever the hook did to the record. */
         CHECK_EQ(mt_conn_error(s, NULL), MT_ERR_SENT(MT_ALERT_DECRYPT_ERROR));
@@ -948,11 +858,11 @@ static void failing_hook(mt_conn *conn, const mt_event *ev, void *ud)
 
 static void test_hook_error_sends_internal_error(void)
 {
-    mt_config *ccfg = client(), *scfg = server();
+    mt_config *ccfg = fixture_client(), *scfg = fixture_server();
     mt_config_set_hooks(ccfg, MT_HOOK_BIT(MT_HOOK_MESSAGE_OUT));
     int fired = 0;
     mt_conn *c = mt_conn_new(ccfg), *s = mt_conn_new(scfg);
-    pump(c, s, failing_hook, &fired, NULL, NULL);
+    fixture_pump(c, s, failing_hook, &fired, NULL, NULL);
     CHECK_EQ(fired, 1);
     CHECK_EQ(mt_conn_error(c, NULL), MT_ERR_HOOK);
     /* RFC 8446 6.2: internal_error, "unrelated to the peer" */
@@ -964,7 +874,7 @@ static void test_hook_error_sends_internal_error(void)
     fired = 0;
     c = mt_conn_new(ccfg);
     s = mt_conn_new(scfg);
-    pump(c, s, failing_hook, &fired, NULL, NULL);
+    fixture_pump(c, s, failing_hook, &fired, NULL, NULL);
     CHECK_EQ(fired, 1);
     CHECK_EQ(mt_conn_error(s, NULL), MT_ERR_RECV(MT_ALERT_INTERNAL_ERROR));
     mt_conn_free(c);
@@ -985,7 +895,7 @@ static void move(mt_conn *from, mt_conn *to)
 
 /* Run `conn` answering every paused event with `fn` until it pauses at the message_out
  * of handshake type `hold` (left waiting) or runs out of work; returns 1 when held. */
-static int run_until_held(mt_conn *conn, uint8_t hold, answer_fn fn, void *ud)
+static int run_until_held(mt_conn *conn, uint8_t hold, fixture_answer_fn fn, void *ud)
 {
     for (int i = 0; i < 64; i++) {
         mt_conn_run(conn);
@@ -1004,7 +914,7 @@ static void test_alerts_while_paused(void)
 {
     /* Plaintext: the server's ServerHello names a suite the client did not offer; the
      * server is held at EncryptedExtensions when the client's illegal_parameter comes. */
-    mt_config *ccfg = client(), *scfg = server();
+    mt_config *ccfg = fixture_client(), *scfg = fixture_server();
     uint16_t one[] = {0x1301};
     mt_config_set_suites(ccfg, one, 1);
     mt_config_set_hooks(scfg, MT_HOOK_BIT(MT_HOOK_MESSAGE_OUT) | MT_HOOK_BIT(MT_HOOK_ALERT));
@@ -1034,7 +944,7 @@ static void test_alerts_while_paused(void)
     /* Protected: the client holds its Finished; the server closes (close_notify under its
      * application keys) and the client reads it; a protected handshake record that is
      * not an alert would stay for later. */
-    ccfg = client();
+    ccfg = fixture_client();
     mt_config_set_hooks(ccfg, MT_HOOK_BIT(MT_HOOK_MESSAGE_OUT));
     c = mt_conn_new(ccfg);
     s = mt_conn_new(scfg);

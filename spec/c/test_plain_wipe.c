@@ -60,18 +60,6 @@ void __wrap_free(void *p)
     __real_free(p);
 }
 
-static mt_config *server(void)
-{
-    size_t cn, kn;
-    uint8_t *c = slurp(PKI "leaf-p256.chain.pem", &cn), *k = slurp(PKI "leaf-p256.key", &kn);
-    mt_config *cfg = mt_config_new(MT_ROLE_SERVER);
-    mt_config_add_credential(cfg, c, cn, k, kn);
-    mt_config_set_clock(cfg, fixed_clock, NULL);
-    free(c);
-    free(k);
-    return cfg;
-}
-
 static mt_config *client(void)
 {
     mt_config *cfg = mt_config_new(MT_ROLE_CLIENT);
@@ -96,7 +84,7 @@ static void pair(mt_conn **c, mt_conn **s)
     static mt_config *ccfg, *scfg;
     if (!ccfg) {
         ccfg = client();
-        scfg = server();
+        scfg = fixture_server();
     }
     *c = mt_conn_new(ccfg);
     *s = mt_conn_new(scfg);
@@ -245,7 +233,7 @@ static void test_resumption_secrets(void)
     memcpy(ticket_key, "TICKET-KEY-MARK!TICKET-KEY-MARK!", 32);
     memcpy(ext_key, "EXTERNAL-PSK-KEY-EXTERNAL-PSK-KE", 32);
     n_secrets = 0;
-    mt_config *scfg = server(), *ccfg = client();
+    mt_config *scfg = fixture_server(), *ccfg = client();
     CHECK_EQ(mt_config_set_ticket_key(scfg, ticket_key, sizeof ticket_key), 0);
     CHECK_EQ(mt_config_set_early_data(scfg, 1024), 0);
     mt_conn *c = mt_conn_new(ccfg), *s = mt_conn_new(scfg);

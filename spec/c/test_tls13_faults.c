@@ -8,7 +8,6 @@
 #include "test.h"
 #include "tls_fixture.h"
 
-
 enum { M_TRUNCATE, M_EXTEND, M_WRONG_TYPE, M_DUPLICATE, M_COUNT };
 static const char *const mut_names[] = {"truncated", "extended", "wrong type", "duplicated"};
 
@@ -56,33 +55,18 @@ static void mutate(mt_conn *conn, const mt_event *ev, mutator *mu)
     mu->done = 1;
 }
 
-static void run_with_hook(mt_conn *conn, mutator *mu)
+/* Answers the sender's paused message_out events: mutates the first one of mu's type. */
+static void mutate_hook(mt_conn *conn, const mt_event *ev, void *ud)
 {
-    for (int i = 0; i < 64; i++) {
-        mt_conn_run(conn);
-        const mt_event *ev = mt_conn_event(conn);
-        if (ev == NULL) return;
-        if (mu && ev->kind == MT_HOOK_MESSAGE_OUT && ev->content_type == 22 &&
-            ev->msg_type == mu->msg_type && !mu->done)
-            mutate(conn, ev, mu);
-        mt_conn_event_done(conn, 0);
-    }
+    mutator *mu = ud;
+    if (ev->kind == MT_HOOK_MESSAGE_OUT && ev->content_type == 22 && ev->msg_type == mu->msg_type &&
+        !mu->done)
+        mutate(conn, ev, mu);
 }
 
 static void pump(mt_conn *c, mt_conn *s, mutator *cm, mutator *sm)
 {
-    for (int round = 0; round < 32; round++) {
-        run_with_hook(c, cm);
-        run_with_hook(s, sm);
-        const uint8_t *p;
-        size_t a = mt_conn_output(c, &p);
-        if (a) mt_conn_feed(s, p, a);
-        mt_conn_output_consume(c, a);
-        size_t b = mt_conn_output(s, &p);
-        if (b) mt_conn_feed(c, p, b);
-        mt_conn_output_consume(s, b);
-        if (!a && !b) break;
-    }
+    fixture_pump(c, s, cm ? mutate_hook : NULL, cm, sm ? mutate_hook : NULL, sm);
 }
 
 static mt_config *server_cfg;
@@ -90,21 +74,10 @@ static mt_config *client_cfg;
 
 static void setup(void)
 {
-    size_t cn, kn, an;
-    uint8_t *c = slurp(PKI "leaf-p256.chain.pem", &cn), *k = slurp(PKI "leaf-p256.key", &kn);
-    uint8_t *ca = slurp(PKI "ca-bundle.pem", &an);
-    server_cfg = mt_config_new(MT_ROLE_SERVER);
-    mt_config_add_credential(server_cfg, c, cn, k, kn);
-    mt_config_set_clock(server_cfg, fixed_clock, NULL);
+    server_cfg = fixture_server();
     mt_config_set_hooks(server_cfg, MT_HOOK_BIT(MT_HOOK_MESSAGE_OUT));
-    client_cfg = mt_config_new(MT_ROLE_CLIENT);
-    mt_config_set_ca(client_cfg, ca, an);
-    mt_config_set_server_name(client_cfg, "localhost");
-    mt_config_set_clock(client_cfg, fixed_clock, NULL);
+    client_cfg = fixture_client();
     mt_config_set_hooks(client_cfg, MT_HOOK_BIT(MT_HOOK_MESSAGE_OUT));
-    free(c);
-    free(k);
-    free(ca);
 }
 
 /* One case: `sender_is_server` mutates message `type`; the receiver must send `alert`. */

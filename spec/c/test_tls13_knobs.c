@@ -8,67 +8,13 @@
 #include "test.h"
 #include "tls_fixture.h"
 
-static mt_config *server(void)
-{
-    size_t cn, kn;
-    uint8_t *c = slurp(PKI "leaf-p256.chain.pem", &cn), *k = slurp(PKI "leaf-p256.key", &kn);
-    mt_config *cfg = mt_config_new(MT_ROLE_SERVER);
-    mt_config_add_credential(cfg, c, cn, k, kn);
-    mt_config_set_clock(cfg, fixed_clock, NULL);
-    free(c);
-    free(k);
-    return cfg;
-}
-
-static mt_config *client(void)
-{
-    size_t n;
-    uint8_t *ca = slurp(PKI "ca-bundle.pem", &n);
-    mt_config *cfg = mt_config_new(MT_ROLE_CLIENT);
-    mt_config_set_ca(cfg, ca, n);
-    mt_config_set_server_name(cfg, "localhost");
-    mt_config_set_clock(cfg, fixed_clock, NULL);
-    free(ca);
-    return cfg;
-}
-
-/* A hook answering function: called for every paused event of one side. */
-typedef void (*answer_fn)(mt_conn *conn, const mt_event *ev, void *ud);
-
-static void run_side(mt_conn *conn, answer_fn fn, void *ud)
-{
-    for (int i = 0; i < 64; i++) {
-        mt_conn_run(conn);
-        const mt_event *ev = mt_conn_event(conn);
-        if (ev == NULL) return;
-        if (fn && ev->paused) fn(conn, ev, ud);
-        mt_conn_event_done(conn, 0);
-    }
-}
-
-static void pump(mt_conn *c, mt_conn *s, answer_fn cf, void *cud, answer_fn sf, void *sud)
-{
-    for (int round = 0; round < 32; round++) {
-        run_side(c, cf, cud);
-        run_side(s, sf, sud);
-        const uint8_t *p;
-        size_t a = mt_conn_output(c, &p);
-        if (a) mt_conn_feed(s, p, a);
-        mt_conn_output_consume(c, a);
-        size_t b = mt_conn_output(s, &p);
-        if (b) mt_conn_feed(c, p, b);
-        mt_conn_output_consume(s, b);
-        if (!a && !b) break;
-    }
-}
-
 static void test_inject(void)
 {
-    mt_config *ccfg = client(), *scfg = server();
+    mt_config *ccfg = fixture_client(), *scfg = fixture_server();
     /* Application data before any ClientHello: RFC 8446 5 unexpected_message. */
     mt_conn *c = mt_conn_new(ccfg), *s = mt_conn_new(scfg);
     CHECK_EQ(mt_conn_inject(c, 23, (const uint8_t *)"early", 5, 0), 0);
-    pump(c, s, NULL, NULL, NULL, NULL);
+    fixture_pump(c, s, NULL, NULL, NULL, NULL);
     CHECK_EQ(mt_conn_error(s, NULL), MT_ERR_UNEXPECTED);
     CHECK_EQ(mt_conn_error(c, NULL), MT_ERR_RECV(MT_ALERT_UNEXPECTED_MESSAGE));
     mt_conn_free(c);
@@ -79,7 +25,7 @@ static void test_inject(void)
     mt_conn_run(c);
     static const uint8_t odd[] = {99, 0, 0, 1, 0};
     CHECK_EQ(mt_conn_inject(c, 22, odd, sizeof odd, 0), 0);
-    pump(c, s, NULL, NULL, NULL, NULL);
+    fixture_pump(c, s, NULL, NULL, NULL, NULL);
     CHECK_EQ(mt_conn_error(s, NULL), MT_ERR_UNEXPECTED);
     mt_conn_free(c);
     mt_conn_free(s);
@@ -89,12 +35,12 @@ static void test_inject(void)
 
 static void test_force_hrr(void)
 {
-    mt_config *ccfg = client(), *scfg = server();
+    mt_config *ccfg = fixture_client(), *scfg = fixture_server();
     uint16_t groups[] = {0x001d, 0x0018};
     mt_config_set_groups(ccfg, groups, 2);
     CHECK_EQ(mt_config_force_hrr(scfg, 0x0018, 0), 0);
     mt_conn *c = mt_conn_new(ccfg), *s = mt_conn_new(scfg);
-    pump(c, s, NULL, NULL, NULL, NULL);
+    fixture_pump(c, s, NULL, NULL, NULL, NULL);
     CHECK(mt_conn_want(c) & MT_WANT_DONE);
     mt_info i;
     mt_conn_info(c, &i);
@@ -107,7 +53,7 @@ static void test_force_hrr(void)
     CHECK_EQ(mt_config_force_hrr(scfg, 0x0018, 1), 0);
     c = mt_conn_new(ccfg);
     s = mt_conn_new(scfg);
-    pump(c, s, NULL, NULL, NULL, NULL);
+    fixture_pump(c, s, NULL, NULL, NULL, NULL);
     CHECK_EQ(mt_conn_error(c, NULL), MT_ERR_UNEXPECTED);
     CHECK_EQ(mt_conn_error(s, NULL), MT_ERR_RECV(MT_ALERT_UNEXPECTED_MESSAGE));
     mt_conn_free(c);
@@ -130,11 +76,11 @@ static void zero_share(mt_conn *conn, const mt_event *ev, void *ud)
 
 static void test_invalid_key_share(void)
 {
-    mt_config *ccfg = client(), *scfg = server();
+    mt_config *ccfg = fixture_client(), *scfg = fixture_server();
     mt_config_set_hooks(scfg, MT_HOOK_BIT(MT_HOOK_KEY_SHARE));
     mt_conn *c = mt_conn_new(ccfg), *s = mt_conn_new(scfg);
     int fired = 0;
-    pump(c, s, NULL, NULL, zero_share, &fired);
+    fixture_pump(c, s, NULL, NULL, zero_share, &fired);
     CHECK_EQ(fired, 1);
     /* RFC 8446 7.4.2: an all-zero X25519 result: illegal_parameter. */
     CHECK_EQ(mt_conn_error(c, NULL), MT_ERR_ILLEGAL_PARAM);
@@ -156,11 +102,11 @@ static void wrong_outer(mt_conn *conn, const mt_event *ev, void *ud)
 
 static void test_outer_type(void)
 {
-    mt_config *ccfg = client(), *scfg = server();
+    mt_config *ccfg = fixture_client(), *scfg = fixture_server();
     mt_config_set_hooks(scfg, MT_HOOK_BIT(MT_HOOK_RECORD_OUT));
     mt_conn *c = mt_conn_new(ccfg), *s = mt_conn_new(scfg);
     int done = 0;
-    pump(c, s, NULL, NULL, wrong_outer, &done);
+    fixture_pump(c, s, NULL, NULL, wrong_outer, &done);
     CHECK_EQ(done, 1);
     /* RFC 8446 5.2: a protected record is application_data on the outside. */
     CHECK_EQ(mt_conn_error(c, NULL), MT_ERR_UNEXPECTED);
@@ -198,13 +144,13 @@ static void new_session_id(mt_conn *conn, const mt_event *ev, void *ud)
 
 static void test_adopt(void)
 {
-    mt_config *ccfg = client(), *scfg = server();
+    mt_config *ccfg = fixture_client(), *scfg = fixture_server();
     mt_config_set_hooks(ccfg, MT_HOOK_BIT(MT_HOOK_MESSAGE_OUT));
     /* Without adoption the client still expects its own session id back: RFC 8446 4.1.3
      * illegal_parameter on the mismatching echo. */
     rewrite_ctx rc = {0, 0};
     mt_conn *c = mt_conn_new(ccfg), *s = mt_conn_new(scfg);
-    pump(c, s, new_session_id, &rc, NULL, NULL);
+    fixture_pump(c, s, new_session_id, &rc, NULL, NULL);
     CHECK_EQ(rc.fired, 1);
     CHECK_EQ(mt_conn_error(c, NULL), MT_ERR_ILLEGAL_PARAM);
     mt_conn_free(c);
@@ -213,7 +159,7 @@ static void test_adopt(void)
     rewrite_ctx ra = {1, 0};
     c = mt_conn_new(ccfg);
     s = mt_conn_new(scfg);
-    pump(c, s, new_session_id, &ra, NULL, NULL);
+    fixture_pump(c, s, new_session_id, &ra, NULL, NULL);
     CHECK_EQ(ra.fired, 1);
     CHECK(mt_conn_want(c) & MT_WANT_DONE);
     CHECK(mt_conn_want(s) & MT_WANT_DONE);
@@ -248,7 +194,7 @@ static void on_client_hello(mt_conn *conn, const mt_event *ev, void *ud)
 
 static void test_client_hello_hook(void)
 {
-    mt_config *ccfg = client(), *scfg = server();
+    mt_config *ccfg = fixture_client(), *scfg = fixture_server();
     const char *protos[] = {"h2", "http/1.1"};
     mt_config_set_alpn(ccfg, protos, 2);
     mt_config_set_hooks(scfg, MT_HOOK_BIT(MT_HOOK_CLIENT_HELLO));
@@ -261,7 +207,7 @@ static void test_client_hello_hook(void)
     free(k2);
     ch_ctx x = {rsa, "http/1.1", 0, 0, ""};
     mt_conn *c = mt_conn_new(ccfg), *s = mt_conn_new(scfg);
-    pump(c, s, NULL, NULL, on_client_hello, &x);
+    fixture_pump(c, s, NULL, NULL, on_client_hello, &x);
     CHECK_EQ(x.fired, 1);
     CHECK(mt_conn_want(c) & MT_WANT_DONE);
     mt_info i;
@@ -274,7 +220,7 @@ static void test_client_hello_hook(void)
     ch_ctx y = {NULL, "spdy/3", 0, 0, ""};
     c = mt_conn_new(ccfg);
     s = mt_conn_new(scfg);
-    pump(c, s, NULL, NULL, on_client_hello, &y);
+    fixture_pump(c, s, NULL, NULL, on_client_hello, &y);
     CHECK_EQ(mt_conn_error(s, NULL), MT_ERR_SENT(MT_ALERT_NO_APPLICATION_PROTOCOL));
     mt_conn_free(c);
     mt_conn_free(s);
@@ -282,7 +228,7 @@ static void test_client_hello_hook(void)
     ch_ctx z = {NULL, NULL, MT_ALERT_UNRECOGNIZED_NAME, 0, ""};
     c = mt_conn_new(ccfg);
     s = mt_conn_new(scfg);
-    pump(c, s, NULL, NULL, on_client_hello, &z);
+    fixture_pump(c, s, NULL, NULL, on_client_hello, &z);
     CHECK_EQ(mt_conn_error(s, NULL), MT_ERR_SENT(MT_ALERT_UNRECOGNIZED_NAME));
     CHECK_EQ(mt_conn_error(c, NULL), MT_ERR_RECV(MT_ALERT_UNRECOGNIZED_NAME));
     mt_conn_free(c);
@@ -324,12 +270,12 @@ static void on_select(mt_conn *conn, const mt_event *ev, void *ud)
 
 static void test_select_hook(void)
 {
-    mt_config *ccfg = client(), *scfg = server();
+    mt_config *ccfg = fixture_client(), *scfg = fixture_server();
     mt_config_set_hooks(scfg, MT_HOOK_BIT(MT_HOOK_SELECT));
     /* The decision, not just the wire: both sides end up on ChaCha20. */
     select_ctx x = {0, 0x1303, 0, 0};
     mt_conn *c = mt_conn_new(ccfg), *s = mt_conn_new(scfg);
-    pump(c, s, NULL, NULL, on_select, &x);
+    fixture_pump(c, s, NULL, NULL, on_select, &x);
     CHECK_EQ(x.fired, 1);
     {
         const char *w1, *w2;
@@ -351,7 +297,7 @@ static void test_select_hook(void)
     select_ctx y = {0, 0, 1, 0};
     c = mt_conn_new(ccfg);
     s = mt_conn_new(scfg);
-    pump(c, s, NULL, NULL, on_select, &y);
+    fixture_pump(c, s, NULL, NULL, on_select, &y);
     CHECK(mt_conn_want(c) & MT_WANT_DONE);
     mt_conn_info(c, &i);
     CHECK_EQ(i.hrr, 1);
@@ -364,7 +310,7 @@ static void test_select_hook(void)
     select_ctx z = {0, 0x1302, 0, 0};
     c = mt_conn_new(ccfg);
     s = mt_conn_new(scfg);
-    pump(c, s, NULL, NULL, on_select, &z);
+    fixture_pump(c, s, NULL, NULL, on_select, &z);
     CHECK_EQ(z.client_hellos, 1);
     CHECK_EQ(z.fired, 1);
     mt_conn_info(c, &i);
@@ -386,25 +332,25 @@ static void on_verify_peer(mt_conn *conn, const mt_event *ev, void *ud)
 
 static void test_verify_peer_hook(void)
 {
-    mt_config *ccfg = client(), *scfg = server();
+    mt_config *ccfg = fixture_client(), *scfg = fixture_server();
     mt_config_set_hooks(ccfg, MT_HOOK_BIT(MT_HOOK_VERIFY_PEER));
     mt_config_set_server_name(ccfg, "wrong.example"); /* the chain check fails */
     int accept = 0, pass = -1, reject = MT_ALERT_CERTIFICATE_UNKNOWN;
     mt_conn *c = mt_conn_new(ccfg), *s = mt_conn_new(scfg);
-    pump(c, s, on_verify_peer, &pass, NULL, NULL);
+    fixture_pump(c, s, on_verify_peer, &pass, NULL, NULL);
     CHECK_EQ(mt_conn_error(c, NULL), MT_ERR_SENT(MT_ALERT_BAD_CERTIFICATE));
     mt_conn_free(c);
     mt_conn_free(s);
     c = mt_conn_new(ccfg);
     s = mt_conn_new(scfg);
-    pump(c, s, on_verify_peer, &accept, NULL, NULL); /* the script accepts anyway */
+    fixture_pump(c, s, on_verify_peer, &accept, NULL, NULL); /* the script accepts anyway */
     CHECK(mt_conn_want(c) & MT_WANT_DONE);
     mt_conn_free(c);
     mt_conn_free(s);
     mt_config_set_server_name(ccfg, "localhost"); /* a good chain, refused by the script */
     c = mt_conn_new(ccfg);
     s = mt_conn_new(scfg);
-    pump(c, s, on_verify_peer, &reject, NULL, NULL);
+    fixture_pump(c, s, on_verify_peer, &reject, NULL, NULL);
     CHECK_EQ(mt_conn_error(c, NULL), MT_ERR_SENT(MT_ALERT_CERTIFICATE_UNKNOWN));
     CHECK_EQ(mt_conn_error(s, NULL), MT_ERR_RECV(MT_ALERT_CERTIFICATE_UNKNOWN));
     mt_conn_free(c);
@@ -417,7 +363,7 @@ static void test_verify_peer_hook(void)
  * protected ones included (5 + n + 1 + 16 bytes on the wire under TLS 1.3). */
 static void test_max_fragment(void)
 {
-    mt_config *ccfg = client(), *scfg = server();
+    mt_config *ccfg = fixture_client(), *scfg = fixture_server();
     mt_conn *c = mt_conn_new(ccfg), *s = mt_conn_new(scfg);
     CHECK_EQ(mt_conn_set_max_fragment(s, 0), MT_ERR_BAD_PARAM);
     CHECK_EQ(mt_conn_set_max_fragment(s, 16385), MT_ERR_BAD_PARAM);

@@ -20,30 +20,6 @@
 
 #include <string.h>
 
-static mt_config *server(void)
-{
-    size_t cn, kn;
-    uint8_t *c = slurp(PKI "leaf-p256.chain.pem", &cn), *k = slurp(PKI "leaf-p256.key", &kn);
-    mt_config *cfg = mt_config_new(MT_ROLE_SERVER);
-    mt_config_add_credential(cfg, c, cn, k, kn);
-    mt_config_set_clock(cfg, fixed_clock, NULL);
-    free(c);
-    free(k);
-    return cfg;
-}
-
-static mt_config *client(void)
-{
-    size_t n;
-    uint8_t *ca = slurp(PKI "ca-bundle.pem", &n);
-    mt_config *cfg = mt_config_new(MT_ROLE_CLIENT);
-    mt_config_set_ca(cfg, ca, n);
-    mt_config_set_server_name(cfg, "localhost");
-    mt_config_set_clock(cfg, fixed_clock, NULL);
-    free(ca);
-    return cfg;
-}
-
 /* Commit sizes: tiny (a header split in two), odd, around one record, several records. */
 static const size_t commit_sizes[] = {1, 3, 5, 7, 100, 1000, 16406, 4096, 16405, 16407, 40000};
 #define N_COMMIT (sizeof commit_sizes / sizeof commit_sizes[0])
@@ -138,7 +114,7 @@ static void handshake(mt_config *ccfg, mt_config *scfg, mt_conn **c, mt_conn **s
 
 static void test_handshake_and_bulk_both_ways(void)
 {
-    mt_config *ccfg = client(), *scfg = server();
+    mt_config *ccfg = fixture_client(), *scfg = fixture_server();
     mt_conn *c, *s;
     size_t rot = 0;
     handshake(ccfg, scfg, &c, &s, &rot);
@@ -155,7 +131,7 @@ static void test_handshake_and_bulk_both_ways(void)
 /* The zero-copy calls mix with mt_conn_feed and mt_conn_read on one connection. */
 static void test_mixed_with_copy_calls(void)
 {
-    mt_config *ccfg = client(), *scfg = server();
+    mt_config *ccfg = fixture_client(), *scfg = fixture_server();
     mt_conn *c, *s;
     size_t rot = 0;
     handshake(ccfg, scfg, &c, &s, &rot);
@@ -186,7 +162,7 @@ static void test_mixed_with_copy_calls(void)
 
 static void test_misuse(void)
 {
-    mt_config *ccfg = client(), *scfg = server();
+    mt_config *ccfg = fixture_client(), *scfg = fixture_server();
     mt_conn *c, *s;
     size_t rot = 0;
     handshake(ccfg, scfg, &c, &s, &rot);
@@ -239,7 +215,7 @@ static void test_misuse(void)
 /* wire_in: committed bytes reach the hook first, exactly as fed ones do. */
 static void test_wire_in_hook(void)
 {
-    mt_config *ccfg = client(), *scfg = server();
+    mt_config *ccfg = fixture_client(), *scfg = fixture_server();
     mt_conn *c, *s;
     size_t rot = 0;
     handshake(ccfg, scfg, &c, &s, &rot);
@@ -274,7 +250,7 @@ static void test_wire_in_hook(void)
 /* Buffers stay across records while data flows; the idle points release them. */
 static void test_buffers_idle(void)
 {
-    mt_config *ccfg = client(), *scfg = server();
+    mt_config *ccfg = fixture_client(), *scfg = fixture_server();
     mt_conn *c, *s;
     size_t rot = 0;
     handshake(ccfg, scfg, &c, &s, &rot);
@@ -315,7 +291,7 @@ static void test_buffers_idle(void)
  * receiver gets several records per commit (the input is read by offset too). */
 static void test_partial_output_and_multi_record_input(void)
 {
-    mt_config *ccfg = client(), *scfg = server();
+    mt_config *ccfg = fixture_client(), *scfg = fixture_server();
     mt_conn *c, *s;
     size_t rot = 0;
     handshake(ccfg, scfg, &c, &s, &rot);
