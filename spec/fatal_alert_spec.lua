@@ -107,17 +107,7 @@ end)
 -- Against OpenSSL on 127.0.0.1: s_client reports the alert as our hook rewrote it
 -- ---------------------------------------------------------------------------------
 
-local HAVE_OPENSSL = os.execute("command -v openssl >/dev/null 2>&1") == true
-
-describe("our rewritten fatal alert against openssl s_client", function()
-  if not HAVE_OPENSSL then
-    it("needs openssl", function() pending("openssl not installed") end)
-    return
-  end
-  local H = require "interop.helpers"
-  after_each(H.kill_all)
-  teardown(H.cleanup)
-
+T.describe_openssl("our rewritten fatal alert against openssl s_client", function()
   -- s_client offers only AES-256 to a server that takes only AES-128: handshake_failure
   -- (RFC 8446 4.1.1), unless the record_out hook rewrites it. Returns our error and the
   -- s_client output.

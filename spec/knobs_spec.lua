@@ -185,17 +185,7 @@ end)
 -- cookie the knob chose
 -- ---------------------------------------------------------------------------------
 
-local HAVE_OPENSSL = os.execute("command -v openssl >/dev/null 2>&1") == true
-
-describe("knobs against openssl s_client", function()
-  if not HAVE_OPENSSL then
-    it("needs openssl", function() pending("openssl not installed") end)
-    return
-  end
-  local H = require "interop.helpers"
-  after_each(H.kill_all)
-  teardown(H.cleanup)
-
+T.describe_openssl("knobs against openssl s_client", function()
   -- s_client (X25519 share, P-384 also offered) -> our server with `extra`; returns ok,
   -- err, the server connection, the s_client output.
   local function vs_s_client(extra)

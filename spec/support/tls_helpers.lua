@@ -41,11 +41,31 @@ function M.handshake(cctx, sctx)
   return c, s, ok, err, name
 end
 
+local HAVE_OPENSSL = os.execute("command -v openssl >/dev/null 2>&1") == true
+
+-- A describe block of tests against openssl on 127.0.0.1: `body` runs inside it with the
+-- processes interop.helpers spawned killed after each test and its files removed at the
+-- end; without openssl on PATH the block holds one pending test instead. busted's API
+-- comes from require "busted" here, as its globals reach spec files only.
+function M.describe_openssl(name, body)
+  local busted = require "busted"
+  busted.describe(name, function()
+    if not HAVE_OPENSSL then
+      busted.pending("needs openssl: openssl not installed")
+      return
+    end
+    local H = require "interop.helpers"
+    busted.after_each(H.kill_all)
+    busted.teardown(H.cleanup)
+    body()
+  end)
+end
+
 -- `openssl s_client <args> -connect 127.0.0.1:PORT -CAfile CA -servername localhost
 -- -brief` against a server of context `sctx` on a fresh port; the handshake is run on our
 -- side and s_client left to exit. Returns ok, err (our handshake's result), the server
--- connection (closed) and s_client's output. The caller's describe block owns the
--- process cleanup (after_each(H.kill_all), teardown(H.cleanup)).
+-- connection (closed) and s_client's output. Call it inside M.describe_openssl, which
+-- ends the processes it leaves.
 function M.vs_s_client(args, sctx)
   local H = require "interop.helpers"
   local socket = require "socket"
