@@ -8,6 +8,8 @@
 #include "test.h"
 #include "tls_fixture.h"
 
+#include <limits.h>
+
 /* What one side saw: the extension types of the messages of one kind, in wire order. */
 typedef struct {
     int dir;      /* 0: record what we send (message_out); 1: what we receive */
@@ -386,47 +388,49 @@ static void set_suite(mt_msg *m, edit_ctx *x)
     mt_msg_set_int(m, field(m, MT_MSG_ROOT, "cipher_suite"), x->u16);
 }
 
+/* Extension `type` of m becomes `head` (n bytes) then `tail` (tn bytes). */
+static void set_ext(mt_msg *m, unsigned type, const uint8_t *head, size_t n, const uint8_t *tail,
+                    size_t tn)
+{
+    uint8_t body[200];
+    memcpy(body, head, n);
+    if (tn) memcpy(body + n, tail, tn);
+    mt_msg_set_bytes(m, find_ext(m, type), body, n + tn);
+}
+
 /* key_share body of a ServerHello: group, then the key behind a u16 length */
 static void set_server_share(mt_msg *m, edit_ctx *x)
 {
-    uint8_t body[200];
-    body[0] = (uint8_t)(x->u16 >> 8);
-    body[1] = (uint8_t)x->u16;
-    body[2] = (uint8_t)(x->len >> 8);
-    body[3] = (uint8_t)x->len;
-    memcpy(body + 4, x->bytes, x->len);
-    mt_msg_set_bytes(m, find_ext(m, 51), body, 4 + x->len);
+    uint8_t head[4] = {(uint8_t)(x->u16 >> 8), (uint8_t)x->u16, (uint8_t)(x->len >> 8),
+                       (uint8_t)x->len};
+    set_ext(m, 51, head, 4, x->bytes, x->len);
 }
 
+/* key_share body of a HelloRetryRequest: the selected group alone */
 static void set_selected_group(mt_msg *m, edit_ctx *x)
 {
-    uint8_t body[2] = {(uint8_t)(x->u16 >> 8), (uint8_t)x->u16};
-    mt_msg_set_bytes(m, find_ext(m, 51), body, 2);
+    uint8_t head[2] = {(uint8_t)(x->u16 >> 8), (uint8_t)x->u16};
+    set_ext(m, 51, head, 2, NULL, 0);
 }
 
 static void set_cookie(mt_msg *m, edit_ctx *x)
 {
-    uint8_t body[200];
-    body[0] = (uint8_t)(x->len >> 8);
-    body[1] = (uint8_t)x->len;
-    memcpy(body + 2, x->bytes, x->len);
-    mt_msg_set_bytes(m, find_ext(m, 44), body, 2 + x->len);
+    uint8_t head[2] = {(uint8_t)(x->len >> 8), (uint8_t)x->len};
+    set_ext(m, 44, head, 2, x->bytes, x->len);
 }
 
+/* one protocol name: the list's u16 length, the name's u8 length, the name */
 static void set_alpn(mt_msg *m, edit_ctx *x)
 {
-    uint8_t body[64];
-    body[0] = 0;
-    body[1] = (uint8_t)(x->len + 1);
-    body[2] = (uint8_t)x->len;
-    memcpy(body + 3, x->bytes, x->len);
-    mt_msg_set_bytes(m, find_ext(m, 16), body, 3 + x->len);
+    uint8_t head[3] = {0, (uint8_t)(x->len + 1), (uint8_t)x->len};
+    set_ext(m, 16, head, 3, x->bytes, x->len);
 }
 
+/* supported_versions of a ServerHello: the selected version */
 static void set_version(mt_msg *m, edit_ctx *x)
 {
-    uint8_t body[2] = {(uint8_t)(x->u16 >> 8), (uint8_t)x->u16};
-    mt_msg_set_bytes(m, find_ext(m, 43), body, 2);
+    uint8_t head[2] = {(uint8_t)(x->u16 >> 8), (uint8_t)x->u16};
+    set_ext(m, 43, head, 2, NULL, 0);
 }
 
 static int done_both(mt_conn *c, mt_conn *s)
@@ -471,6 +475,8 @@ static outcome server_edited(mt_config *ccfg, mt_config *scfg, edit_ctx *e)
     return o;
 }
 
+#define ANY_CLIENT_ERR INT_MIN /* check_refused: the client's error is not looked at */
+
 /* The server refused to adopt `e`, naming the field in `field`; the client heard
  * `client_err`. */
 static void check_refused(mt_config *ccfg, mt_config *scfg, edit_ctx *e, const char *field,
@@ -479,7 +485,26 @@ static void check_refused(mt_config *ccfg, mt_config *scfg, edit_ctx *e, const c
     outcome o = server_edited(ccfg, scfg, e);
     CHECK_EQ(o.s_err, MT_ERR_BAD_PARAM);
     CHECK(strstr(o.where, field) != NULL);
-    CHECK_EQ(o.c_err, client_err);
+    if (client_err != ANY_CLIENT_ERR) CHECK_EQ(o.c_err, client_err);
+}
+
+/* `e` adopted: it fired once and both sides finished on `group`. */
+static void check_adopted_group(mt_config *ccfg, mt_config *scfg, edit_ctx *e, uint16_t group)
+{
+    outcome o = server_edited(ccfg, scfg, e);
+    CHECK_EQ(e->fired, 1);
+    CHECK(o.done);
+    CHECK_EQ(o.ci.group, group);
+    CHECK_EQ(o.si.group, group);
+}
+
+/* `e` again for another run, not fired yet, adopted or left on the wire only. */
+static edit_ctx rerun(const edit_ctx *e, int adopt)
+{
+    edit_ctx r = *e;
+    r.adopt = adopt;
+    r.fired = 0;
+    return r;
 }
 
 static void test_adopt_server_hello_suite(void)
@@ -550,31 +575,20 @@ static void test_adopt_server_hello_group(void)
     /* Adopted: the server switches to secp256r1 with the client's share for it. */
     edit_ctx e = {.type = 2, .edit = set_server_share, .u16 = 0x0017, .adopt = 1, .len = 65};
     memcpy(e.bytes, pub, 65);
-    outcome o = server_edited(ccfg, scfg, &e);
-    CHECK_EQ(e.fired, 1);
-    CHECK(o.done);
-    CHECK_EQ(o.ci.group, 0x0017);
-    CHECK_EQ(o.si.group, 0x0017);
+    check_adopted_group(ccfg, scfg, &e, 0x0017);
     /* The same share on the wire only: the client derives from secp256r1, the server
      * from x25519; the client cannot open the server's flight. */
-    edit_ctx w = e;
-    w.adopt = 0;
-    w.fired = 0;
-    o = server_edited(ccfg, scfg, &w);
-    CHECK_EQ(o.c_err, MT_ERR_BAD_MAC);
+    edit_ctx w = rerun(&e, 0);
+    CHECK_EQ(server_edited(ccfg, scfg, &w).c_err, MT_ERR_BAD_MAC);
     /* A group the client sent no share for: refused, naming the field. */
-    edit_ctx g = e;
+    edit_ctx g = rerun(&e, 1);
     g.u16 = 0x0018;
-    g.fired = 0;
     check_refused(ccfg, scfg, &g, "ServerHello.key_share.group: 0x0018",
                   MT_ERR_RECV(MT_ALERT_INTERNAL_ERROR));
     /* A key we do not hold (one byte changed): refused. */
-    edit_ctx k = e;
+    edit_ctx k = rerun(&e, 1);
     k.bytes[40] ^= 1;
-    k.fired = 0;
-    o = server_edited(ccfg, scfg, &k);
-    CHECK_EQ(o.s_err, MT_ERR_BAD_PARAM);
-    CHECK(strstr(o.where, "ServerHello.key_share.key_exchange") != NULL);
+    check_refused(ccfg, scfg, &k, "ServerHello.key_share.key_exchange", ANY_CLIENT_ERR);
 out:
     mt_config_unref(p256);
     mt_config_unref(ccfg);
@@ -591,25 +605,17 @@ static void test_adopt_hello_retry(void)
     /* Ask for secp521r1 instead of secp384r1: adopted, the server waits for a P-521
      * share and both finish on it. */
     edit_ctx a = {.type = 2, .hrr = 1, .edit = set_selected_group, .u16 = 0x0019, .adopt = 1};
-    outcome o = server_edited(ccfg, scfg, &a);
-    CHECK_EQ(a.fired, 1);
-    CHECK(o.done);
-    CHECK_EQ(o.ci.group, 0x0019);
-    CHECK_EQ(o.si.group, 0x0019);
+    check_adopted_group(ccfg, scfg, &a, 0x0019);
     /* Wire only: the server still wants secp384r1 and refuses the P-521 share. */
-    edit_ctx w = a;
-    w.adopt = 0;
-    w.fired = 0;
-    o = server_edited(ccfg, scfg, &w);
+    edit_ctx w = rerun(&a, 0);
+    outcome o = server_edited(ccfg, scfg, &w);
     CHECK_EQ(o.s_err, MT_ERR_ILLEGAL_PARAM);
     CHECK_EQ(o.c_err, MT_ERR_RECV(MT_ALERT_ILLEGAL_PARAMETER));
     /* A group this build does not implement (ffdhe8192): refused by name. */
-    edit_ctx u = a;
+    edit_ctx u = rerun(&a, 1);
     u.u16 = 0x0104;
-    u.fired = 0;
-    o = server_edited(ccfg, scfg, &u);
-    CHECK_EQ(o.s_err, MT_ERR_BAD_PARAM);
-    CHECK(strstr(o.where, "HelloRetryRequest.key_share.selected_group: 0x0104") != NULL);
+    check_refused(ccfg, scfg, &u, "HelloRetryRequest.key_share.selected_group: 0x0104",
+                  ANY_CLIENT_ERR);
     /* The cookie: another value adopted is the one checked in the second ClientHello. */
     mt_config_set_hrr_cookie_value(scfg, (const uint8_t *)"ours", 4);
     edit_ctx k = {.type = 2, .hrr = 1, .edit = set_cookie, .adopt = 1, .len = 6};
@@ -617,9 +623,7 @@ static void test_adopt_hello_retry(void)
     o = server_edited(ccfg, scfg, &k);
     CHECK_EQ(k.fired, 1);
     CHECK(o.done);
-    edit_ctx kw = k;
-    kw.adopt = 0;
-    kw.fired = 0;
+    edit_ctx kw = rerun(&k, 0);
     o = server_edited(ccfg, scfg, &kw);
     CHECK_EQ(o.s_err, MT_ERR_ILLEGAL_PARAM);
     CHECK(strstr(o.where, "cookie") != NULL);
@@ -641,17 +645,14 @@ static void test_adopt_encrypted_extensions(void)
     CHECK(o.done);
     CHECK(strcmp(o.c_alpn, "http/1.1") == 0);
     CHECK(strcmp(o.s_alpn, "http/1.1") == 0); /* followed the wire */
-    edit_ctx w = a;
-    w.adopt = 0;
+    edit_ctx w = rerun(&a, 0);
     o = server_edited(ccfg, scfg, &w);
     CHECK(o.done);
     CHECK(strcmp(o.c_alpn, "http/1.1") == 0);
     CHECK(strcmp(o.s_alpn, "h2") == 0); /* the decision stayed ours */
     /* Another message the server cannot adopt: refused by name. */
     edit_ctx cert = {.type = 11, .edit = set_alpn, .adopt = 1, .len = 2};
-    o = server_edited(ccfg, scfg, &cert);
-    CHECK_EQ(o.s_err, MT_ERR_BAD_PARAM);
-    CHECK(strstr(o.where, "cannot adopt") != NULL);
+    check_refused(ccfg, scfg, &cert, "cannot adopt", ANY_CLIENT_ERR);
     mt_config_unref(ccfg);
     mt_config_unref(scfg);
 }
