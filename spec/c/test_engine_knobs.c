@@ -62,6 +62,46 @@ static void record_exts(mt_conn *conn, const mt_event *ev, void *ud)
     mt_msg_free(m);
 }
 
+/* What one in-memory handshake of fresh connections left behind, copied out before they
+ * are freed: each side's sticky error, where the server's happened ("" when nowhere),
+ * whether each finished, and what each side negotiated. */
+typedef struct {
+    int c_err, s_err;
+    char where[256];
+    int c_done, s_done, done; /* MT_WANT_DONE: the client's, the server's, both */
+    mt_info ci, si;           /* alpn cleared: see c_alpn / s_alpn */
+    char c_alpn[32], s_alpn[32];
+} outcome;
+
+static void copy_str(char *dst, size_t cap, const char *src)
+{
+    snprintf(dst, cap, "%s", src ? src : "");
+}
+
+/* Connections on ccfg / scfg pumped with the answering functions of fixture_pump. */
+static outcome handshake(mt_config *ccfg, mt_config *scfg, fixture_answer_fn cf, void *cud,
+                         fixture_answer_fn sf, void *sud)
+{
+    outcome o = {0};
+    mt_conn *c = mt_conn_new(ccfg), *s = mt_conn_new(scfg);
+    fixture_pump(c, s, cf, cud, sf, sud);
+    const char *where = NULL;
+    o.c_err = mt_conn_error(c, NULL);
+    o.s_err = mt_conn_error(s, &where);
+    copy_str(o.where, sizeof o.where, where);
+    o.c_done = (mt_conn_want(c) & MT_WANT_DONE) != 0;
+    o.s_done = (mt_conn_want(s) & MT_WANT_DONE) != 0;
+    o.done = o.c_done && o.s_done;
+    mt_conn_info(c, &o.ci);
+    mt_conn_info(s, &o.si);
+    copy_str(o.c_alpn, sizeof o.c_alpn, o.ci.alpn);
+    copy_str(o.s_alpn, sizeof o.s_alpn, o.si.alpn);
+    o.ci.alpn = o.si.alpn = NULL;
+    mt_conn_free(c);
+    mt_conn_free(s);
+    return o;
+}
+
 static void test_server_hello_order(void)
 {
     mt_config *ccfg = fixture_client(), *scfg = fixture_server();
@@ -70,16 +110,13 @@ static void test_server_hello_order(void)
     const uint16_t order[] = {51, 43};
     CHECK_EQ(mt_config_set_extension_order(scfg, 2, order, 2), 0);
     seen_ctx x = {.dir = 1, .type = 2};
-    mt_conn *c = mt_conn_new(ccfg), *s = mt_conn_new(scfg);
-    fixture_pump(c, s, record_exts, &x, NULL, NULL);
-    CHECK(mt_conn_want(c) & MT_WANT_DONE); /* the client takes it: order is free */
-    CHECK(mt_conn_want(s) & MT_WANT_DONE);
+    outcome o = handshake(ccfg, scfg, record_exts, &x, NULL, NULL);
+    CHECK(o.c_done); /* the client takes it: order is free */
+    CHECK(o.s_done);
     CHECK_EQ(x.seen, 1);
     CHECK_EQ(x.n, 2);
     CHECK_EQ(x.exts[0], 51);
     CHECK_EQ(x.exts[1], 43);
-    mt_conn_free(c);
-    mt_conn_free(s);
     /* kinds a role does not build are refused */
     CHECK_EQ(mt_config_set_extension_order(scfg, 1, order, 2), MT_ERR_BAD_PARAM);
     CHECK_EQ(mt_config_set_extension_order(ccfg, 2, order, 2), MT_ERR_BAD_PARAM);
@@ -104,8 +141,7 @@ static void test_encrypted_extensions(void)
     const uint16_t order[] = {10, 28, 0};
     CHECK_EQ(mt_config_set_extension_order(scfg, 8, order, 3), 0);
     seen_ctx x = {.dir = 1, .type = 8};
-    mt_conn *c = mt_conn_new(ccfg), *s = mt_conn_new(scfg);
-    fixture_pump(c, s, record_exts, &x, NULL, NULL);
+    outcome o = handshake(ccfg, scfg, record_exts, &x, NULL, NULL);
     CHECK_EQ(x.seen, 1);
     CHECK_EQ(x.n, 3);
     CHECK_EQ(x.exts[0], 10);
@@ -118,36 +154,25 @@ static void test_encrypted_extensions(void)
     /* The client did not offer record_size_limit: RFC 8446 4.2 "If an implementation
      * receives an extension which it recognizes and which it did not request ... it MUST
      * abort the handshake with an "unsupported_extension" alert." */
-    const char *where = NULL;
-    CHECK_EQ(mt_conn_error(c, &where), MT_ERR_SENT(MT_ALERT_UNSUPPORTED_EXTENSION));
-    CHECK_EQ(mt_conn_error(s, NULL), MT_ERR_RECV(MT_ALERT_UNSUPPORTED_EXTENSION));
-    mt_conn_free(c);
-    mt_conn_free(s);
+    CHECK_EQ(o.c_err, MT_ERR_SENT(MT_ALERT_UNSUPPORTED_EXTENSION));
+    CHECK_EQ(o.s_err, MT_ERR_RECV(MT_ALERT_UNSUPPORTED_EXTENSION));
     /* An extension clients accept in EncryptedExtensions (supported_groups, RFC 8446
      * 4.2.7) only: the handshake completes, the wire carries it. */
     mt_config_clear_extensions(scfg, 8);
     CHECK_EQ(mt_config_add_extension(scfg, 8, 10, groups, sizeof groups), 0);
     seen_ctx y = {.dir = 1, .type = 8};
-    c = mt_conn_new(ccfg);
-    s = mt_conn_new(scfg);
-    fixture_pump(c, s, record_exts, &y, NULL, NULL);
-    CHECK(mt_conn_want(c) & MT_WANT_DONE);
+    o = handshake(ccfg, scfg, record_exts, &y, NULL, NULL);
+    CHECK(o.c_done);
     CHECK_EQ(y.n, 2);
     CHECK_EQ(y.exts[0], 0); /* unlisted: the engine's first, the addition after */
     CHECK_EQ(y.exts[1], 10);
-    mt_conn_free(c);
-    mt_conn_free(s);
     /* A client whose ClientHello carries record_size_limit (a knob) takes the server's
      * answer: the answers are checked against the ClientHello as sent. */
     CHECK_EQ(mt_config_add_extension(scfg, 8, 28, (const uint8_t *)"\x40\x01", 2), 0);
     CHECK_EQ(mt_config_add_extension(ccfg, 1, 28, (const uint8_t *)"\x40\x01", 2), 0);
-    c = mt_conn_new(ccfg);
-    s = mt_conn_new(scfg);
-    fixture_pump(c, s, NULL, NULL, NULL, NULL);
-    CHECK(mt_conn_want(c) & MT_WANT_DONE);
-    CHECK_EQ(mt_conn_error(c, NULL), 0);
-    mt_conn_free(c);
-    mt_conn_free(s);
+    o = handshake(ccfg, scfg, NULL, NULL, NULL, NULL);
+    CHECK(o.c_done);
+    CHECK_EQ(o.c_err, 0);
     mt_config_unref(ccfg);
     mt_config_unref(scfg);
 }
@@ -162,14 +187,8 @@ static void test_replace_extension(void)
     seen_ctx x = {.dir = 1, .type = 1};
     seen_ctx before = {.dir = 1, .type = 1};
     mt_config *plain = fixture_client();
-    mt_conn *c = mt_conn_new(plain), *s = mt_conn_new(scfg);
-    fixture_pump(c, s, NULL, NULL, record_exts, &before);
-    mt_conn_free(c);
-    mt_conn_free(s);
-    c = mt_conn_new(ccfg);
-    s = mt_conn_new(scfg);
-    fixture_pump(c, s, NULL, NULL, record_exts, &x);
-    CHECK(mt_conn_want(c) & MT_WANT_DONE);
+    handshake(plain, scfg, NULL, NULL, record_exts, &before);
+    CHECK(handshake(ccfg, scfg, NULL, NULL, record_exts, &x).c_done);
     CHECK_EQ(x.n, before.n); /* same extensions, in the same order */
     for (size_t i = 0; i < x.n && i < before.n; i++)
         CHECK_EQ(x.exts[i], before.exts[i]);
@@ -179,8 +198,6 @@ static void test_replace_extension(void)
     for (size_t i = 0; i + sizeof want <= x.raw_len; i++)
         if (memcmp(x.raw + i, want, sizeof want) == 0) found++;
     CHECK_EQ(found, 1);
-    mt_conn_free(c);
-    mt_conn_free(s);
     mt_config_unref(plain);
     mt_config_unref(ccfg);
     mt_config_unref(scfg);
@@ -195,16 +212,12 @@ static void test_client_hello_order(void)
     CHECK_EQ(mt_config_set_extension_order(ccfg, 1, order, 2), 0);
     CHECK_EQ(mt_config_add_extension(ccfg, 1, 0xfafa, (const uint8_t *)"x", 1), 0);
     seen_ctx x = {.dir = 1, .type = 1};
-    mt_conn *c = mt_conn_new(ccfg), *s = mt_conn_new(scfg);
-    fixture_pump(c, s, NULL, NULL, record_exts, &x);
-    CHECK(mt_conn_want(c) & MT_WANT_DONE);
+    CHECK(handshake(ccfg, scfg, NULL, NULL, record_exts, &x).c_done);
     CHECK_EQ(x.seen, 1);
     CHECK(x.n >= 5);
     CHECK_EQ(x.exts[0], 51);
     CHECK_EQ(x.exts[1], 43);
     CHECK_EQ(x.exts[x.n - 1], 0xfafa); /* an unknown extension is ignored by the server */
-    mt_conn_free(c);
-    mt_conn_free(s);
     mt_config_unref(ccfg);
     mt_config_unref(scfg);
 }
@@ -222,10 +235,7 @@ static void test_hrr_cookie(void)
     CHECK_EQ(mt_config_set_extension_order(scfg, MT_MSG_HELLO_RETRY_REQUEST, order, 3), 0);
     mt_config_set_hooks(ccfg, MT_HOOK_BIT(MT_HOOK_MESSAGE_IN) | MT_HOOK_BIT(MT_HOOK_MESSAGE_OUT));
     seen_ctx hrr = {.dir = 1, .type = 2, .hrr = 1};
-    mt_conn *c = mt_conn_new(ccfg), *s = mt_conn_new(scfg);
-    fixture_pump(c, s, record_exts, &hrr, NULL, NULL);
-    CHECK(mt_conn_want(c) & MT_WANT_DONE);
-    CHECK(mt_conn_want(s) & MT_WANT_DONE);
+    CHECK(handshake(ccfg, scfg, record_exts, &hrr, NULL, NULL).done);
     CHECK_EQ(hrr.seen, 1);
     CHECK_EQ(hrr.n, 3);
     CHECK_EQ(hrr.exts[0], 51);
@@ -233,11 +243,8 @@ static void test_hrr_cookie(void)
     CHECK_EQ(hrr.exts[2], 43);
     CHECK_EQ(hrr.cookie_len, sizeof cookie - 1);
     CHECK_MEM(hrr.cookie, cookie, sizeof cookie - 1);
-    mt_conn_free(c);
-    mt_conn_free(s);
     /* Per connection: another cookie, set before the first run. */
-    c = mt_conn_new(ccfg);
-    s = mt_conn_new(scfg);
+    mt_conn *c = mt_conn_new(ccfg), *s = mt_conn_new(scfg);
     CHECK_EQ(mt_conn_set_hrr_cookie(s, (const uint8_t *)"conn", 4), 0);
     CHECK_EQ(mt_conn_set_hrr_cookie(c, (const uint8_t *)"conn", 4), MT_ERR_BAD_STATE);
     seen_ctx h2 = {.dir = 1, .type = 2, .hrr = 1};
@@ -306,16 +313,12 @@ static void test_hrr_cookie_checked(void)
     CHECK_EQ(mt_config_set_hrr_cookie_value(scfg, (const uint8_t *)"fixed", 5), 0);
     mt_config_set_hooks(ccfg, MT_HOOK_BIT(MT_HOOK_MESSAGE_OUT));
     int edited = 0;
-    mt_conn *c = mt_conn_new(ccfg), *s = mt_conn_new(scfg);
-    fixture_pump(c, s, wrong_cookie, &edited, NULL, NULL);
+    outcome o = handshake(ccfg, scfg, wrong_cookie, &edited, NULL, NULL);
     CHECK_EQ(edited, 1);
     /* RFC 8446 4.1.2: the second ClientHello echoes the cookie; ours: illegal_parameter */
-    const char *where = NULL;
-    CHECK_EQ(mt_conn_error(s, &where), MT_ERR_ILLEGAL_PARAM);
-    CHECK(where && strstr(where, "cookie") != NULL);
-    CHECK_EQ(mt_conn_error(c, NULL), MT_ERR_RECV(MT_ALERT_ILLEGAL_PARAMETER));
-    mt_conn_free(c);
-    mt_conn_free(s);
+    CHECK_EQ(o.s_err, MT_ERR_ILLEGAL_PARAM);
+    CHECK(strstr(o.where, "cookie") != NULL);
+    CHECK_EQ(o.c_err, MT_ERR_RECV(MT_ALERT_ILLEGAL_PARAMETER));
     mt_config_unref(ccfg);
     mt_config_unref(scfg);
 }
@@ -433,46 +436,10 @@ static void set_version(mt_msg *m, edit_ctx *x)
     set_ext(m, 43, head, 2, NULL, 0);
 }
 
-static int done_both(mt_conn *c, mt_conn *s)
-{
-    return (mt_conn_want(c) & MT_WANT_DONE) && (mt_conn_want(s) & MT_WANT_DONE);
-}
-
-/* What one in-memory handshake of fresh connections left behind, copied out before they
- * are freed: each side's sticky error, where the server's happened ("" when nowhere),
- * whether both finished, and what each side negotiated. */
-typedef struct {
-    int c_err, s_err;
-    char where[160];
-    int done;
-    mt_info ci, si;      /* alpn cleared: see c_alpn / s_alpn */
-    char c_alpn[32], s_alpn[32];
-} outcome;
-
-static void copy_str(char *dst, size_t cap, const char *src)
-{
-    snprintf(dst, cap, "%s", src ? src : "");
-}
-
 /* Connections on ccfg / scfg, the server's outgoing messages edited by `e`. */
 static outcome server_edited(mt_config *ccfg, mt_config *scfg, edit_ctx *e)
 {
-    outcome o = {0};
-    mt_conn *c = mt_conn_new(ccfg), *s = mt_conn_new(scfg);
-    fixture_pump(c, s, NULL, NULL, edit_out, e);
-    const char *where = NULL;
-    o.c_err = mt_conn_error(c, NULL);
-    o.s_err = mt_conn_error(s, &where);
-    copy_str(o.where, sizeof o.where, where);
-    o.done = done_both(c, s);
-    mt_conn_info(c, &o.ci);
-    mt_conn_info(s, &o.si);
-    copy_str(o.c_alpn, sizeof o.c_alpn, o.ci.alpn);
-    copy_str(o.s_alpn, sizeof o.s_alpn, o.si.alpn);
-    o.ci.alpn = o.si.alpn = NULL;
-    mt_conn_free(c);
-    mt_conn_free(s);
-    return o;
+    return handshake(ccfg, scfg, NULL, NULL, edit_out, e);
 }
 
 #define ANY_CLIENT_ERR INT_MIN /* check_refused: the client's error is not looked at */
@@ -556,11 +523,7 @@ static void test_adopt_server_hello_group(void)
     mt_config_pin_key_share(p256, 0x0017, p256_priv, sizeof p256_priv);
     mt_config_set_hooks(ccfg, MT_HOOK_BIT(MT_HOOK_MESSAGE_IN));
     seen_ctx sh = {.dir = 1, .type = 2};
-    mt_conn *c = mt_conn_new(ccfg), *s = mt_conn_new(p256);
-    fixture_pump(c, s, record_exts, &sh, NULL, NULL);
-    CHECK(done_both(c, s));
-    mt_conn_free(c);
-    mt_conn_free(s);
+    CHECK(handshake(ccfg, p256, record_exts, &sh, NULL, NULL).done);
     mt_config_set_hooks(ccfg, 0);
     /* the key_exchange in that ServerHello: after random etc., find 0x0017 0x0041 0x04 */
     const uint8_t *pub = NULL;
@@ -707,35 +670,28 @@ static void test_inject_ahead_of_message(void)
     /* At the client Finished's message_out: two application data records ahead of it, in
      * order, under the handshake keys, right after the compatibility CCS. */
     order_ctx x = {.at_msg = 20, .count = 2};
-    mt_conn *c = mt_conn_new(ccfg), *s = mt_conn_new(scfg);
-    fixture_pump(c, s, inject_and_log, &x, NULL, NULL);
+    outcome o = handshake(ccfg, scfg, inject_and_log, &x, NULL, NULL);
     CHECK_EQ(x.injected, 1);
     int ccs = logged(&x, 20, -1), one = logged(&x, 23, '1'), two = logged(&x, 23, '2'),
         fin = logged(&x, 22, 20);
     CHECK(ccs >= 0 && one == ccs + 1 && two == one + 1 && fin == two + 1);
     if (one >= 0) CHECK_EQ(x.epoch[one], 1); /* handshake keys */
     /* RFC 8446 5: application data before the peer's Finished: unexpected_message */
-    CHECK_EQ(mt_conn_error(s, NULL), MT_ERR_UNEXPECTED);
-    CHECK_EQ(mt_conn_error(c, NULL), MT_ERR_RECV(MT_ALERT_UNEXPECTED_MESSAGE));
-    mt_conn_free(c);
-    mt_conn_free(s);
+    CHECK_EQ(o.s_err, MT_ERR_UNEXPECTED);
+    CHECK_EQ(o.c_err, MT_ERR_RECV(MT_ALERT_UNEXPECTED_MESSAGE));
     /* Server side: ahead of EncryptedExtensions, the first message under its handshake
      * keys: after the CCS and the key change, before EncryptedExtensions. */
     mt_config_set_hooks(scfg, MT_HOOK_BIT(MT_HOOK_MESSAGE_OUT) | MT_HOOK_BIT(MT_HOOK_RECORD_OUT));
     order_ctx y = {.at_msg = 8, .count = 1};
-    c = mt_conn_new(ccfg);
-    s = mt_conn_new(scfg);
-    fixture_pump(c, s, NULL, NULL, inject_and_log, &y);
+    o = handshake(ccfg, scfg, NULL, NULL, inject_and_log, &y);
     CHECK_EQ(y.injected, 1);
     ccs = logged(&y, 20, -1);
     one = logged(&y, 23, '1');
     int ee = logged(&y, 22, 8);
     CHECK(ccs >= 0 && one == ccs + 1 && ee == one + 1);
     if (one >= 0) CHECK_EQ(y.epoch[one], 1);
-    CHECK_EQ(mt_conn_error(c, NULL), MT_ERR_UNEXPECTED);
-    CHECK_EQ(mt_conn_error(s, NULL), MT_ERR_RECV(MT_ALERT_UNEXPECTED_MESSAGE));
-    mt_conn_free(c);
-    mt_conn_free(s);
+    CHECK_EQ(o.c_err, MT_ERR_UNEXPECTED);
+    CHECK_EQ(o.s_err, MT_ERR_RECV(MT_ALERT_UNEXPECTED_MESSAGE));
     mt_config_unref(ccfg);
     mt_config_unref(scfg);
 }
@@ -747,13 +703,10 @@ static void test_inject_after_record(void)
     /* At the CCS record's record_out: the CCS is being written, so the injection goes
      * right after it, before the Finished queued next. */
     order_ctx x = {.at_record = 20, .count = 1};
-    mt_conn *c = mt_conn_new(ccfg), *s = mt_conn_new(scfg);
-    fixture_pump(c, s, inject_and_log, &x, NULL, NULL);
+    outcome o = handshake(ccfg, scfg, inject_and_log, &x, NULL, NULL);
     int ccs = logged(&x, 20, -1), one = logged(&x, 23, '1'), fin = logged(&x, 22, 20);
     CHECK(ccs >= 0 && one == ccs + 1 && fin == one + 1);
-    CHECK_EQ(mt_conn_error(s, NULL), MT_ERR_UNEXPECTED);
-    mt_conn_free(c);
-    mt_conn_free(s);
+    CHECK_EQ(o.s_err, MT_ERR_UNEXPECTED);
     mt_config_unref(ccfg);
     mt_config_unref(scfg);
 }
@@ -825,25 +778,22 @@ static void test_fatal_alert_through_hooks(void)
     mt_config_set_hooks(scfg, MT_HOOK_BIT(MT_HOOK_RECORD_OUT) | MT_HOOK_BIT(MT_HOOK_WIRE_OUT));
     for (int mode = 0; mode < 3; mode++) {
         alert_ctx x = {.mode = mode};
-        mt_conn *c = mt_conn_new(ccfg), *s = mt_conn_new(scfg);
-        fixture_pump(c, s, bad_finished, NULL, on_alert_record, &x);
+        outcome o = handshake(ccfg, scfg, bad_finished, NULL, on_alert_record, &x);
         /* RFC 8446 4.4.4: a Finished that does not verify: decrypt_error. The engine's
          * decision stays that, whatever the hook did to the record. */
-        CHECK_EQ(mt_conn_error(s, NULL), MT_ERR_SENT(MT_ALERT_DECRYPT_ERROR));
+        CHECK_EQ(o.s_err, MT_ERR_SENT(MT_ALERT_DECRYPT_ERROR));
         CHECK_EQ(x.alerts, 1);
         CHECK_EQ(x.seen[0], 2);
         CHECK_EQ(x.seen[1], MT_ALERT_DECRYPT_ERROR);
         if (mode == 0) {
             CHECK_EQ(x.wire_alert, 1);
-            CHECK_EQ(mt_conn_error(c, NULL), MT_ERR_RECV(MT_ALERT_DECRYPT_ERROR));
+            CHECK_EQ(o.c_err, MT_ERR_RECV(MT_ALERT_DECRYPT_ERROR));
         } else if (mode == 1) {
-            CHECK_EQ(mt_conn_error(c, NULL), MT_ERR_RECV(MT_ALERT_HANDSHAKE_FAILURE));
+            CHECK_EQ(o.c_err, MT_ERR_RECV(MT_ALERT_HANDSHAKE_FAILURE));
         } else {
             CHECK_EQ(x.wire_alert, 0); /* dropped: nothing reached the wire */
-            CHECK_EQ(mt_conn_error(c, NULL), 0);
+            CHECK_EQ(o.c_err, 0);
         }
-        mt_conn_free(c);
-        mt_conn_free(s);
     }
     mt_config_unref(ccfg);
     mt_config_unref(scfg);
@@ -862,24 +812,17 @@ static void test_hook_error_sends_internal_error(void)
     mt_config *ccfg = fixture_client(), *scfg = fixture_server();
     mt_config_set_hooks(ccfg, MT_HOOK_BIT(MT_HOOK_MESSAGE_OUT));
     int fired = 0;
-    mt_conn *c = mt_conn_new(ccfg), *s = mt_conn_new(scfg);
-    fixture_pump(c, s, failing_hook, &fired, NULL, NULL);
+    outcome o = handshake(ccfg, scfg, failing_hook, &fired, NULL, NULL);
     CHECK_EQ(fired, 1);
-    CHECK_EQ(mt_conn_error(c, NULL), MT_ERR_HOOK);
+    CHECK_EQ(o.c_err, MT_ERR_HOOK);
     /* RFC 8446 6.2: internal_error, "unrelated to the peer" */
-    CHECK_EQ(mt_conn_error(s, NULL), MT_ERR_RECV(MT_ALERT_INTERNAL_ERROR));
-    mt_conn_free(c);
-    mt_conn_free(s);
+    CHECK_EQ(o.s_err, MT_ERR_RECV(MT_ALERT_INTERNAL_ERROR));
     /* the same with the record hooks watching: the alert goes through them */
     mt_config_set_hooks(ccfg, MT_HOOK_BIT(MT_HOOK_MESSAGE_OUT) | MT_HOOK_BIT(MT_HOOK_RECORD_OUT));
     fired = 0;
-    c = mt_conn_new(ccfg);
-    s = mt_conn_new(scfg);
-    fixture_pump(c, s, failing_hook, &fired, NULL, NULL);
+    o = handshake(ccfg, scfg, failing_hook, &fired, NULL, NULL);
     CHECK_EQ(fired, 1);
-    CHECK_EQ(mt_conn_error(s, NULL), MT_ERR_RECV(MT_ALERT_INTERNAL_ERROR));
-    mt_conn_free(c);
-    mt_conn_free(s);
+    CHECK_EQ(o.s_err, MT_ERR_RECV(MT_ALERT_INTERNAL_ERROR));
     mt_config_unref(ccfg);
     mt_config_unref(scfg);
 }
