@@ -222,12 +222,21 @@ static void test_client_hello_order(void)
     mt_config_unref(scfg);
 }
 
+/* A client offering x25519 then secp384r1 and a server that forces a
+ * HelloRetryRequest for secp384r1.  */
+static void hrr_configs(mt_config **ccfg, mt_config **scfg)
+{
+    static const uint16_t groups[] = {0x001d, 0x0018};
+    *ccfg = fixture_client();
+    *scfg = fixture_server();
+    mt_config_set_groups(*ccfg, groups, 2);
+    mt_config_force_hrr(*scfg, 0x0018, 0);
+}
+
 static void test_hrr_cookie(void)
 {
-    mt_config *ccfg = fixture_client(), *scfg = fixture_server();
-    uint16_t groups[] = {0x001d, 0x0018};
-    mt_config_set_groups(ccfg, groups, 2);
-    mt_config_force_hrr(scfg, 0x0018, 0);
+    mt_config *ccfg, *scfg;
+    hrr_configs(&ccfg, &scfg);
     static const uint8_t cookie[] = "state of a stateless server";
     CHECK_EQ(mt_config_set_hrr_cookie_value(scfg, cookie, sizeof cookie - 1), 0);
     /* the RFC 8448 order for the HRR: key_share, cookie, supported_versions */
@@ -306,10 +315,8 @@ static void wrong_cookie(mt_conn *conn, const mt_event *ev, void *ud)
 
 static void test_hrr_cookie_checked(void)
 {
-    mt_config *ccfg = fixture_client(), *scfg = fixture_server();
-    uint16_t groups[] = {0x001d, 0x0018};
-    mt_config_set_groups(ccfg, groups, 2);
-    mt_config_force_hrr(scfg, 0x0018, 0);
+    mt_config *ccfg, *scfg;
+    hrr_configs(&ccfg, &scfg);
     CHECK_EQ(mt_config_set_hrr_cookie_value(scfg, (const uint8_t *)"fixed", 5), 0);
     mt_config_set_hooks(ccfg, MT_HOOK_BIT(MT_HOOK_MESSAGE_OUT));
     int edited = 0;
