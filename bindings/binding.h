@@ -49,6 +49,11 @@ int mtl_push_rc(lua_State *L, int rc);
 size_t mtl_check_u16_list(lua_State *L, int idx, uint16_t *v, size_t cap);
 /* The message handler for lua_pcall: appends a traceback to the error. */
 int mtl_traceback(lua_State *L);
+/* Registers the metatable `name` of a userdata class: __gc and __close both `release`,
+ * __tostring `tostring`, __index a new table of `methods` (NULL-terminated, borrowed).
+ * Leaves the metatable, then the methods table, on the stack. */
+void mtl_new_class(lua_State *L, const char *name, lua_CFunction release, lua_CFunction tostring,
+                   const luaL_Reg *methods);
 
 void mtl_open_context(lua_State *L);
 void mtl_open_conn(lua_State *L);

@@ -487,17 +487,8 @@ static const luaL_Reg methods[] = {
 
 void mtl_open_conn(lua_State *L)
 {
-    luaL_newmetatable(L, MTL_CONN);
-    lua_pushcfunction(L, l_release);
-    lua_setfield(L, -2, "__gc");
     /* The facade replaces __close and __index (close_notify first; conn.data). */
-    lua_pushcfunction(L, l_release);
-    lua_setfield(L, -2, "__close");
-    lua_pushcfunction(L, l_tostring);
-    lua_setfield(L, -2, "__tostring");
-    luaL_newlib(L, methods);
-    lua_pushvalue(L, -1);
-    lua_setfield(L, -3, "__index");
+    mtl_new_class(L, MTL_CONN, l_release, l_tostring, methods);
     lua_setfield(L, -3, "Conn");
     lua_setfield(L, -2, "Conn_mt");
     lua_pushcfunction(L, l_conn_new);

@@ -394,17 +394,8 @@ static const luaL_Reg methods[] = {
 
 void mtl_open_context(lua_State *L)
 {
-    luaL_newmetatable(L, MTL_CONTEXT);
-    lua_pushcfunction(L, l_gc);
-    lua_setfield(L, -2, "__gc");
-    lua_pushcfunction(L, l_gc);
-    lua_setfield(L, -2, "__close");
-    lua_pushcfunction(L, l_tostring);
-    lua_setfield(L, -2, "__tostring");
     /* Methods: the facade adds its Lua methods to this same table (core.Context). */
-    luaL_newlib(L, methods);
-    lua_pushvalue(L, -1);
-    lua_setfield(L, -3, "__index");
+    mtl_new_class(L, MTL_CONTEXT, l_gc, l_tostring, methods);
     lua_setfield(L, -3, "Context"); /* core.Context = methods */
     lua_pop(L, 1);
     lua_pushcfunction(L, l_context_new);

@@ -161,16 +161,8 @@ static const luaL_Reg methods[] = {
 
 void mtl_open_keys(lua_State *L)
 {
-    luaL_newmetatable(L, MTL_KEYS);
-    lua_pushcfunction(L, l_gc);
-    lua_setfield(L, -2, "__gc");
-    lua_pushcfunction(L, l_gc);
-    lua_setfield(L, -2, "__close");
-    lua_pushcfunction(L, l_tostring);
-    lua_setfield(L, -2, "__tostring");
-    luaL_newlib(L, methods);
-    lua_setfield(L, -2, "__index");
-    lua_pop(L, 1);
+    mtl_new_class(L, MTL_KEYS, l_gc, l_tostring, methods);
+    lua_pop(L, 2);
     lua_pushcfunction(L, l_keys_new);
     lua_setfield(L, -2, "tls13_keys");
     lua_pushcfunction(L, l_secret_len);

@@ -18,6 +18,22 @@ int mtl_traceback(lua_State *L)
     return 1;
 }
 
+void mtl_new_class(lua_State *L, const char *name, lua_CFunction release, lua_CFunction tostring,
+                   const luaL_Reg *methods)
+{
+    luaL_newmetatable(L, name);
+    lua_pushcfunction(L, release);
+    lua_setfield(L, -2, "__gc");
+    lua_pushcfunction(L, release);
+    lua_setfield(L, -2, "__close");
+    lua_pushcfunction(L, tostring);
+    lua_setfield(L, -2, "__tostring");
+    lua_newtable(L);
+    luaL_setfuncs(L, methods, 0);
+    lua_pushvalue(L, -1);
+    lua_setfield(L, -3, "__index");
+}
+
 int mtl_push_fail(lua_State *L, int err, const char *where)
 {
     const char *name = mt_err_name(err);
