@@ -23,6 +23,15 @@ local function index_of(list, v)
   for i, x in ipairs(list) do if x == v then return i end end
 end
 
+-- A handshake of a client of `cctx` with our server that must fail; returns the record
+-- the server read right after the client's change_cipher_spec, then c and s.
+local function after_ccs(cctx)
+  local c, s = tls.pair(cctx, server())
+  local recs = peer_records(s)
+  assert.is_nil((tls.pump(c, s)))
+  return recs[index_of(recs, "change_cipher_spec/initial") + 1], c, s
+end
+
 describe("ev.inject", function()
   it("from message_out, position next: ahead of the message the hook sees", function()
     local cctx = client{ hooks = { message_out = function(_, msg, ev)
@@ -31,11 +40,8 @@ describe("ev.inject", function()
         assert.is_true(ev.inject(23, "two", { position = "next" }))
       end
     end } }
-    local c, s = tls.pair(cctx, server())
-    local recs = peer_records(s)
-    assert.is_nil((tls.pump(c, s)))
-    local ccs = index_of(recs, "change_cipher_spec/initial")
-    assert.equal("application_data/handshake/one", recs[ccs + 1])
+    local rec, c, s = after_ccs(cctx)
+    assert.equal("application_data/handshake/one", rec)
     -- RFC 8446 5: application data before the client's Finished
     assert.matches("^alert sent: fatal unexpected_message", s:error())
     assert.matches("^alert received: fatal unexpected_message", c:error())
@@ -55,11 +61,8 @@ describe("ev.inject", function()
     local cctx = client{ hooks = { record_out = function(_, rec, ev)
       if rec.type == "change_cipher_spec" then assert.is_true(ev.inject("application_data", "x")) end
     end } }
-    local c, s = tls.pair(cctx, server())
-    local recs = peer_records(s)
-    assert.is_nil((tls.pump(c, s)))
-    local ccs = index_of(recs, "change_cipher_spec/initial")
-    assert.equal("application_data/handshake/x", recs[ccs + 1])
+    local rec, _, s = after_ccs(cctx)
+    assert.equal("application_data/handshake/x", rec)
     assert.matches("^alert sent: fatal unexpected_message", s:error())
   end)
 
