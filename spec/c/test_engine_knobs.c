@@ -285,13 +285,9 @@ static void test_hrr_cookie(void)
     mt_config_unref(scfg);
 }
 
-/* The client echoes a cookie other than the one it got. */
-static void wrong_cookie(mt_conn *conn, const mt_event *ev, void *ud)
+/* The first extension of `type` in m (MT_MSG_NONE: none). */
+static mt_msg_id find_ext(mt_msg *m, unsigned type)
 {
-    if (ev->kind != MT_HOOK_MESSAGE_OUT || ev->msg_type != 1) return;
-    mt_msg_ctx ctx = {.content_type = 22, .version = 0x0304, .side = 0};
-    mt_msg *m = NULL;
-    if (mt_msg_decode(&ctx, ev->data, ev->len, &m, NULL, 0) != 0) return;
     for (mt_msg_id f = mt_msg_first(m, MT_MSG_ROOT); f != MT_MSG_NONE; f = mt_msg_next(m, f)) {
         mt_msg_info fi;
         mt_msg_node(m, f, &fi);
@@ -299,13 +295,23 @@ static void wrong_cookie(mt_conn *conn, const mt_event *ev, void *ud)
         for (mt_msg_id e = mt_msg_first(m, f); e != MT_MSG_NONE; e = mt_msg_next(m, e)) {
             mt_msg_info ei;
             mt_msg_node(m, e, &ei);
-            if (ei.value != 44) continue;
-            mt_msg_set_bytes(m, e,
-                             "\x00\x04"
-                             "gone",
-                             6);
-            (*(int *)ud)++;
+            if (ei.value == type) return e;
         }
+    }
+    return MT_MSG_NONE;
+}
+
+/* The client echoes a cookie other than the one it got. */
+static void wrong_cookie(mt_conn *conn, const mt_event *ev, void *ud)
+{
+    if (ev->kind != MT_HOOK_MESSAGE_OUT || ev->msg_type != 1) return;
+    mt_msg_ctx ctx = {.content_type = 22, .version = 0x0304, .side = 0};
+    mt_msg *m = NULL;
+    if (mt_msg_decode(&ctx, ev->data, ev->len, &m, NULL, 0) != 0) return;
+    mt_msg_id e = find_ext(m, 44);
+    if (e != MT_MSG_NONE) {
+        mt_msg_set_bytes(m, e, "\x00\x04gone", 6);
+        (*(int *)ud)++;
     }
     const uint8_t *p;
     size_t n;
@@ -344,21 +350,6 @@ typedef struct edit_ctx {
     uint8_t bytes[160]; /* bytes for edit ... */
     size_t len;         /* ... and their length */
 } edit_ctx;
-
-static mt_msg_id find_ext(mt_msg *m, unsigned type)
-{
-    for (mt_msg_id f = mt_msg_first(m, MT_MSG_ROOT); f != MT_MSG_NONE; f = mt_msg_next(m, f)) {
-        mt_msg_info fi;
-        mt_msg_node(m, f, &fi);
-        if (!fi.ext_list) continue;
-        for (mt_msg_id e = mt_msg_first(m, f); e != MT_MSG_NONE; e = mt_msg_next(m, e)) {
-            mt_msg_info ei;
-            mt_msg_node(m, e, &ei);
-            if (ei.value == type) return e;
-        }
-    }
-    return MT_MSG_NONE;
-}
 
 static mt_msg_id field(mt_msg *m, mt_msg_id parent, const char *name)
 {
