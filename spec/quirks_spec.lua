@@ -160,7 +160,8 @@ local CASES = {
   { "key_share", { invalid = "truncate" }, "server", "illegal_parameter" },
   { "key_share", { invalid = "pad" }, "client", "illegal_parameter" },
   { "key_share", { invalid = "pad" }, "server", "illegal_parameter" },
-  { "send_version", 0x0304, "server", "protocol_version" },
+  -- RFC 8446 4.2.1: with supported_versions the client ignores ServerHello.legacy_version
+  { "send_version", 0x0304, "server", "done" },
   { "send_version", 0x0301, "client", "done" }, -- the server reads supported_versions
   { "send_supported_versions", 0x0303, "client", "protocol_version" },
   { "send_supported_versions", 0x0303, "server", "illegal_parameter" },

@@ -576,10 +576,10 @@ static int check_hello_common(mt_conn *c, const mt_hs_msg *m, const char *title)
     if (v != MT_TLS13)
         return mt_eng_fail(c, MT_ERR_ILLEGAL_PARAM, "%s.supported_versions: 0x%04x not offered",
                            title, (unsigned)v);
-    /* RFC 8446 4.1.3: legacy_version MUST be 0x0303 in TLS 1.3. */
-    if (legacy != MT_TLS12)
-        return mt_eng_fail(c, MT_ERR_SENT(MT_ALERT_PROTOCOL_VERSION), "%s.legacy_version: 0x%04x",
-                           title, (unsigned)legacy);
+    /* RFC 8446 4.2.1: with supported_versions present the client "MUST ignore the
+     * ServerHello.legacy_version value" (the server MUST send 0x0303, 4.1.3, but that is
+     * the sender's rule; OpenSSL ignores it too). A script that wants the strict check reads
+     * the field in a message_in hook. */
     /* RFC 8446 4.1.3: a legacy_session_id_echo that does not match: illegal_parameter. */
     mt_slice echo = mt_t13_b(m, MT_HS_ROOT, "legacy_session_id_echo");
     if (echo.len != hs->session_id_len || (echo.len && memcmp(echo.p, hs->session_id, echo.len)))
