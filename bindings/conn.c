@@ -299,6 +299,33 @@ static int l_session(lua_State *L)
     return 1;
 }
 
+/* Exported keying material is a secret: clear our copy (volatile, so the stores stay). */
+static void wipe(uint8_t *p, size_t n)
+{
+    volatile uint8_t *v = p;
+    while (n--)
+        *v++ = 0;
+}
+
+/* conn:_export(label, len[, context]) -> bytes | nil, msg, NAME */
+static int l_export(lua_State *L)
+{
+    mtl_conn *b = check_conn(L, 1);
+    size_t label_len, ctx_len = 0;
+    const char *label = luaL_checklstring(L, 2, &label_len);
+    lua_Integer n = luaL_checkinteger(L, 3);
+    luaL_argcheck(L, n >= 0 && n <= 65535, 3, "length out of range (0..65535)");
+    const char *context = luaL_optlstring(L, 4, NULL, &ctx_len);
+    uint8_t *out = malloc(n > 0 ? (size_t)n : 1);
+    if (out == NULL) return luaL_error(L, "out of memory");
+    int rc = mt_conn_export(b->c, (const uint8_t *)label, label_len, (const uint8_t *)context,
+                            ctx_len, context != NULL, out, (size_t)n);
+    if (rc == 0) lua_pushlstring(L, (const char *)out, (size_t)n);
+    wipe(out, (size_t)n);
+    free(out);
+    return rc == 0 ? 1 : mtl_push_fail(L, rc, NULL);
+}
+
 static int l_client_random(lua_State *L)
 {
     mtl_conn *b = check_conn(L, 1);
@@ -472,6 +499,7 @@ static const luaL_Reg methods[] = {
     {"_fail", l_fail},
     {"_info", l_info},
     {"_client_random", l_client_random},
+    {"_export", l_export},
     {"_set_session", l_set_session},
     {"_session", l_session},
     {"_set_early_data", l_set_early_data},

@@ -48,3 +48,17 @@ int mt_conn_fail(mt_conn *c, int err, const char *where)
 {
     return mt_eng_fail(c, err, "%s", where ? where : "");
 }
+
+int mt_conn_export(const mt_conn *c, const uint8_t *label, size_t label_len,
+                   const uint8_t *context, size_t context_len, int has_context, uint8_t *out,
+                   size_t out_len)
+{
+    MT_ENSURE(c != NULL && (out != NULL || out_len == 0), MT_ERR_BAD_PARAM);
+    if (c->err) return c->err;
+    MT_ENSURE(c->handshake_done, MT_ERR_BAD_STATE);
+    MT_ENSURE(c->version == MT_VERSION_TLS13, MT_ERR_UNSUPPORTED);
+    MT_ENSURE(out_len <= 255 * c->ks.hash_len, MT_ERR_BAD_PARAM); /* RFC 5869 2.3 */
+    /* RFC 8446 7.5: in TLS 1.3 an absent context is the same as an empty one. */
+    (void)has_context;
+    return mt_ks13_export(&c->ks, 0, label, label_len, context, context_len, out, out_len);
+}

@@ -515,6 +515,22 @@ void mt_seeded_free(mt_seeded *s);
  * mt_conn_event_done cannot fail. Returns the sticky error. */
 int mt_conn_fail(mt_conn *c, int err, const char *where);
 
+/* ---- After the handshake: keying material exporter ----
+ * (lib/api_extra.c) */
+
+/* RFC 8446 7.5 keying material exporter (RFC 5705 interface): out_len bytes of
+ * TLS-Exporter(label, context, out_len) into out, from the exporter_master_secret the
+ * connection keeps until mt_conn_free (wiped then). label (label_len <= 249 bytes) and
+ * context are borrowed for the call; NULL allowed with length 0. has_context = 0 means
+ * "no context": in TLS 1.3 that is the empty context (RFC 8446 7.5), so it matters only
+ * for TLS 1.2 (RFC 5705 4), which this engine does not negotiate. out_len at most
+ * 255 * the suite's hash length. Returns 0, or MT_ERR_BAD_STATE before the handshake
+ * completes, the connection's sticky error once it failed, MT_ERR_BAD_PARAM (label too
+ * long, out_len too large, NULL with a length), MT_ERR_CRYPTO. */
+int mt_conn_export(const mt_conn *c, const uint8_t *label, size_t label_len,
+                   const uint8_t *context, size_t context_len, int has_context, uint8_t *out,
+                   size_t out_len);
+
 /* ======================================================================================
  * Messages as trees: codec access for bindings (lib/api_codec.c)
  *

@@ -586,6 +586,22 @@ function Conn:set_early_data(data)
   return self:_set_early_data(data)
 end
 
+-- conn:export_keying_material(label, len[, context]) -> bytes | nil, err, NAME
+-- RFC 8446 7.5 exporter (RFC 5705 interface), once the handshake is complete (before:
+-- nil, err, "BAD_STATE"). In TLS 1.3 no context and an empty context give the same bytes.
+function Conn:export_keying_material(label, len, context)
+  if type(label) ~= "string" then
+    error("conn:export_keying_material: label must be a string, got " .. type(label), 2)
+  end
+  if math.type(len) ~= "integer" or len < 0 then
+    error("conn:export_keying_material: len must be a non-negative integer", 2)
+  end
+  if context ~= nil and type(context) ~= "string" then
+    error("conn:export_keying_material: context must be a string or nil, got " .. type(context), 2)
+  end
+  return self:_export(label, len, context)
+end
+
 local EARLY = { [1] = "accepted", [2] = "rejected", [3] = "offered" }
 
 function Conn:info()

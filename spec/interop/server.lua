@@ -3,9 +3,12 @@
 --   lua5.4 spec/interop/server.lua port=P cert=leaf-p256 [suites=a,b] [groups=a,b]
 --          [sigalgs=a,b] [alpn=a,b] [hrr_cookie=1] [count=N] [timeout=S] [tickets=N]
 --          [psk_ke=1] [early_data=MAX] [quirks=name,name] [psk_binder=keep]
+--          [export=LABEL:LEN]
 --
 -- quirks: boolean quirks set on the context (bad_binder, bad_finished, ...);
 -- psk_binder=keep: a psk_binder hook that logs "psk_binder index=I len=N" and returns nil.
+-- export=LABEL:LEN: after the handshake, logs "Keying material: HEX" (upper case, as
+-- OpenSSL prints it) from conn:export_keying_material(LABEL, LEN), no context.
 --
 -- It binds 127.0.0.1:P, prints "listening P" (or "bind failed ..." and exits 2), then
 -- serves `count` connections one after another (default 1). For each: the handshake,
@@ -102,6 +105,11 @@ for _ = 1, count do
       tostring(i.version), tostring(i.suite), tostring(i.group), tostring(i.sigalg),
       tostring(i.alpn), tostring(i.sni), tostring(i.hrr), tostring(i.resumed),
       tostring(i.early_data))
+    if opt.export then
+      local label, len = opt.export:match("^(.*):(%d+)$")
+      local km, xerr = conn:export_keying_material(label, math.tointeger(tonumber(len)))
+      out("Keying material: %s", km and tls.hex.encode(km):upper() or ("failed " .. tostring(xerr)))
+    end
     local line, rerr = conn:receive("*l")
     if line then
       conn:send("echo: " .. line .. "\n")
