@@ -326,6 +326,36 @@ static int l_export(lua_State *L)
     return rc == 0 ? 1 : mtl_push_fail(L, rc, NULL);
 }
 
+/* conn:_peer_certs() -> list of DER strings (leaf first; empty if none) */
+static int l_peer_certs(lua_State *L)
+{
+    mtl_conn *b = check_conn(L, 1);
+    size_t n = mt_conn_peer_cert_count(b->c);
+    lua_createtable(L, (int)n, 0);
+    for (size_t i = 0; i < n; i++) {
+        const uint8_t *der;
+        size_t len;
+        if (mt_conn_peer_cert(b->c, i, &der, &len) != 0) break;
+        lua_pushlstring(L, (const char *)der, len);
+        lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+    return 1;
+}
+
+/* conn:_verify_result() -> nil (no check ran) | true | false, reason, NAME */
+static int l_verify_result(lua_State *L)
+{
+    mtl_conn *b = check_conn(L, 1);
+    const char *reason = NULL;
+    int rc = mt_conn_verify_result(b->c, &reason);
+    if (rc == 1) return 0;
+    lua_pushboolean(L, rc == 0);
+    if (rc == 0) return 1;
+    lua_pushstring(L, reason);
+    lua_pushstring(L, mt_err_name(rc));
+    return 3;
+}
+
 static int l_client_random(lua_State *L)
 {
     mtl_conn *b = check_conn(L, 1);
@@ -500,6 +530,8 @@ static const luaL_Reg methods[] = {
     {"_info", l_info},
     {"_client_random", l_client_random},
     {"_export", l_export},
+    {"_peer_certs", l_peer_certs},
+    {"_verify_result", l_verify_result},
     {"_set_session", l_set_session},
     {"_session", l_session},
     {"_set_early_data", l_set_early_data},

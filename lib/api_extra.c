@@ -62,3 +62,28 @@ int mt_conn_export(const mt_conn *c, const uint8_t *label, size_t label_len,
     (void)has_context;
     return mt_ks13_export(&c->ks, 0, label, label_len, context, context_len, out, out_len);
 }
+
+int mt_conn_peer_cert(const mt_conn *c, size_t i, const uint8_t **der, size_t *len)
+{
+    MT_ENSURE(c != NULL && der != NULL && len != NULL, MT_ERR_BAD_PARAM);
+    mt_reader r;
+    mt_slice s = {0};
+    mt_rd_init(&r, c->peer_certs.data, c->peer_certs.len);
+    for (size_t k = 0; k <= i; k++)
+        MT_ENSURE(mt_rd_left(&r) > 0 && mt_rd_vec24_slice(&r, &s) == 0, MT_ERR_NOT_FOUND);
+    *der = s.p;
+    *len = s.len;
+    return 0;
+}
+
+size_t mt_conn_peer_cert_count(const mt_conn *c)
+{
+    return c ? c->n_peer_certs : 0;
+}
+
+int mt_conn_verify_result(const mt_conn *c, const char **reason)
+{
+    if (reason) *reason = c->verify_state == 2 ? c->verify_reason : "";
+    if (c->verify_state == 0) return 1;
+    return c->verify_state == 1 ? 0 : c->verify_err;
+}

@@ -1331,6 +1331,32 @@ void mt_eng_ks13_secret(const char *label, const uint8_t *secret, size_t len, vo
     mt_eng_secret(user, label, secret, len);
 }
 
+/* The verify_peer ask carries [u16 result][u16 reason length][reason][u24-prefixed
+ * certificates...]: the peer's chain and the check's verdict, before any hook answers.
+ * Keep both for after the handshake, which releases the state machine's copy. The check
+ * ran only with verify = peer (mt_config_set_verify); with none, result is 0 and means
+ * nothing was checked. */
+static int keep_peer_chain(mt_conn *c, const uint8_t *data, size_t len)
+{
+    mt_reader r, w;
+    mt_rd_init(&r, data, len);
+    uint16_t result = 0;
+    mt_slice reason, certs, der;
+    MT_TRY(mt_rd_u16(&r, &result));
+    MT_TRY(mt_rd_vec16_slice(&r, &reason));
+    certs = mt_rd_rest(&r);
+    size_t n = 0;
+    for (mt_rd_init(&w, certs.p, certs.len); mt_rd_left(&w) > 0; n++)
+        MT_TRY(mt_rd_vec24_slice(&w, &der));
+    MT_TRY(mt_buf_set(&c->peer_certs, certs.p, certs.len));
+    c->n_peer_certs = n;
+    c->verify_state = c->cfg->verify != MT_VERIFY_PEER ? 0 : result == 0 ? 1 : 2;
+    c->verify_err = result;
+    snprintf(c->verify_reason, sizeof c->verify_reason, "%.*s", (int)reason.len,
+             (const char *)reason.p);
+    return 0;
+}
+
 int mt_eng_ask2(mt_conn *c, mt_hook kind, uint16_t scheme, const uint8_t *data, size_t len,
                 const uint8_t **answer, size_t *answer_len, const uint8_t **extra,
                 size_t *extra_len)
@@ -1342,6 +1368,7 @@ int mt_eng_ask2(mt_conn *c, mt_hook kind, uint16_t scheme, const uint8_t *data, 
         *extra_len = 0;
     }
     MT_ENSURE(c->ask_pos < MT_ARRAY_LEN(c->asks), MT_ERR_LIMIT);
+    if (kind == MT_HOOK_VERIFY_PEER) MT_TRY(keep_peer_chain(c, data, len));
     if (c->ask_pos == c->n_asks) {
         /* A new ask: pause for it (or pass straight through without interest). */
         mt_event t = {
@@ -1441,6 +1468,7 @@ void mt_conn_free(mt_conn *c)
     mt_buf_free(&c->out);
     mt_buf_free(&c->session_offer);
     mt_buf_free(&c->session_new);
+    mt_buf_free(&c->peer_certs);
     mt_buf_free(&c->early_data);
     mt_buf_free(&c->ev_data);
     mt_buf_free(&c->ev_repl);

@@ -268,6 +268,15 @@ struct mt_conn {
     int early_skip;         /* server: skip records it cannot read (refused early data) */
     size_t early_skip_left; /* ... up to this many bytes */
 
+    /* The peer's certificates and what our chain check said, kept past the handshake
+     * (mt_conn_peer_cert, mt_conn_verify_result): copied from the verify_peer ask
+     * (mt_eng_ask2), which every state machine makes once the chain is in. */
+    mt_buf peer_certs;   /* u24-length-prefixed DER entries, leaf first */
+    size_t n_peer_certs;
+    int verify_state;    /* 0: no check ran, 1: passed, 2: failed */
+    int verify_err;      /* failed: the error the check gave */
+    char verify_reason[320];
+
     /* protocol-specific data of the running state machine (client13.c, server13.c) */
     void *hs;
     void (*hs_free)(void *hs);

@@ -515,7 +515,7 @@ void mt_seeded_free(mt_seeded *s);
  * mt_conn_event_done cannot fail. Returns the sticky error. */
 int mt_conn_fail(mt_conn *c, int err, const char *where);
 
-/* ---- After the handshake: keying material exporter ----
+/* ---- After the handshake: keying material exporter, the peer's certificates ----
  * (lib/api_extra.c) */
 
 /* RFC 8446 7.5 keying material exporter (RFC 5705 interface): out_len bytes of
@@ -530,6 +530,20 @@ int mt_conn_fail(mt_conn *c, int err, const char *where);
 int mt_conn_export(const mt_conn *c, const uint8_t *label, size_t label_len,
                    const uint8_t *context, size_t context_len, int has_context, uint8_t *out,
                    size_t out_len);
+/* The peer's i-th certificate (0 = its leaf) as it sent it in its Certificate message:
+ * *der and *len point into c (DER bytes), valid until mt_conn_free. Kept once the chain
+ * arrived, also after the handshake and after a failure. Returns 0, or MT_ERR_NOT_FOUND
+ * (no such entry: the peer sent fewer, none yet, or none at all as in a PSK resumption;
+ * a server gets none since it does not request client certificates). */
+int mt_conn_peer_cert(const mt_conn *c, size_t i, const uint8_t **der, size_t *len);
+/* The number of certificates the peer sent (0 if none yet). */
+size_t mt_conn_peer_cert_count(const mt_conn *c);
+/* What the chain and host check (MT_VERIFY_PEER) said about the peer's certificates,
+ * before any verify_peer hook answered: returns 1 when no check ran (MT_VERIFY_NONE, no
+ * certificate received yet, or a resumption, which sends none), 0 when it passed, or the
+ * error it failed with (a sent-alert code, e.g. MT_ERR_SENT(MT_ALERT_CERTIFICATE_EXPIRED))
+ * with *reason (NULL allowed) set to a message owned by c, e.g. "certificate has expired". */
+int mt_conn_verify_result(const mt_conn *c, const char **reason);
 
 /* ======================================================================================
  * Messages as trees: codec access for bindings (lib/api_codec.c)

@@ -602,6 +602,29 @@ function Conn:export_keying_material(label, len, context)
   return self:_export(label, len, context)
 end
 
+-- conn:peer_chain() -> the peer's certificates as DER strings, leaf first; empty when it
+-- sent none (a PSK resumption, a server's view of its client, or not yet received).
+function Conn:peer_chain()
+  return self:_peer_certs()
+end
+
+-- conn:peer_certificate([i]) -> the peer's i-th certificate (default 1, the leaf) as DER
+-- bytes, or nil when there is no such certificate.
+function Conn:peer_certificate(i)
+  if i == nil then i = 1 end
+  if math.type(i) ~= "integer" or i < 1 then
+    error("conn:peer_certificate: index must be a positive integer", 2)
+  end
+  return self:_peer_certs()[i]
+end
+
+-- conn:verify_result() -> true (chain and host check passed) | false, reason, NAME
+-- (it failed; a verify_peer hook may still have accepted) | nil (no check ran:
+-- verify = "none", no certificate received, or a resumption).
+function Conn:verify_result()
+  return self:_verify_result()
+end
+
 local EARLY = { [1] = "accepted", [2] = "rejected", [3] = "offered" }
 
 function Conn:info()
