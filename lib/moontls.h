@@ -148,6 +148,9 @@ typedef enum mt_hook {
     MT_HOOK_SECRET,          /* informational: a secret was derived */
     MT_HOOK_ALERT,           /* informational: an alert was sent or received */
     MT_HOOK_STATE,           /* informational: the state machine moved */
+    MT_HOOK_PSK_LOOKUP,      /* server: the offered PSK identities, before the engine's own
+                                lookup (answer: the PSK for one of them; see server13.c
+                                lookup_psk for both layouts) */
     MT_HOOK_COUNT
 } mt_hook;
 #define MT_HOOK_BIT(h) (1u << (h))

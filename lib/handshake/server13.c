@@ -313,6 +313,82 @@ static int has_mode(const mt_hs_msg *m, mt_hs_id modes, uint32_t mode)
  * ticket that opens under our key, has not expired and fits the suite's hash), in a mode
  * the client listed; its binder must validate or the handshake ends (decrypt_error).
  * An identity we do not know is skipped, and without any the handshake is a full one. */
+/* The psk_lookup ask (SCRIPTING.md 6.2 `psk` as a function): a script maps any offered
+ * identity to a PSK, before our own tickets and external PSK are tried. One ask for all
+ * identities, so a state rerun replays one answer whatever the number offered.
+ * Event: [u16 count] then per identity [vec16 identity][u32 obfuscated_ticket_age].
+ * Answer: [u16 index][u8 external][u8 hash: MT_PSK_SHA256/384][u16 suite, 0: any]
+ * [u32 age_add][u8 age: 0 unknown, 1 issued (seconds, our clock), 2 trusted][u64 issued]
+ * [u32 max_early_data][vec8 alpn][vec8 key]. No answer: no identity is the script's.
+ * The binder is then checked by choose_psk as for any PSK: a wrong key is decrypt_error. */
+static int lookup_psk(mt_conn *c, const mt_hs_msg *m, mt_hs_id ids, int *index, int *external)
+{
+    server13 *hs = HS(c);
+    if (!(c->hooks & MT_HOOK_BIT(MT_HOOK_PSK_LOOKUP))) return 0;
+    mt_buf d = {0};
+    uint16_t n = 0;
+    int rc = mt_wr_u16(&d, 0);
+    for (mt_hs_id e = mt_hs_first(m, ids); e != MT_HS_NONE && rc == 0; e = mt_hs_next(m, e), n++) {
+        mt_slice id = mt_t13_b(m, e, "identity");
+        rc = mt_wr_vec16(&d, id.p, id.len);
+        if (rc == 0) rc = mt_wr_u32(&d, (uint32_t)mt_t13_u(m, e, "obfuscated_ticket_age"));
+    }
+    if (rc == 0) {
+        d.data[0] = (uint8_t)(n >> 8);
+        d.data[1] = (uint8_t)n;
+    }
+    const uint8_t *a = NULL;
+    size_t alen = 0;
+    if (rc == 0) rc = mt_eng_ask(c, MT_HOOK_PSK_LOOKUP, 0, d.data, d.len, &a, &alen);
+    mt_buf_free(&d);
+    if (rc || a == NULL) return rc;
+    mt_reader r;
+    mt_rd_init(&r, a, alen);
+    uint16_t idx, suite;
+    uint8_t ext, hash, age;
+    uint32_t age_add, max_early;
+    uint64_t issued;
+    mt_slice alpn, key;
+    if (mt_rd_u16(&r, &idx) || mt_rd_u8(&r, &ext) || mt_rd_u8(&r, &hash) ||
+        mt_rd_u16(&r, &suite) || mt_rd_u32(&r, &age_add) || mt_rd_u8(&r, &age) ||
+        mt_rd_u64(&r, &issued) || mt_rd_u32(&r, &max_early) || mt_rd_vec8_slice(&r, &alpn) ||
+        mt_rd_vec8_slice(&r, &key) || mt_rd_done(&r) || idx >= n || key.len == 0 ||
+        key.len > sizeof hs->psk || age > 2 || hash < MT_PSK_SHA256 ||
+        hash > MT_PSK_SHA384)
+        return mt_eng_fail(c, MT_ERR_HOOK, "psk lookup: malformed answer");
+    /* RFC 8446 4.2.11: "the server MUST ensure that it selects a compatible PSK (if any)
+     * and cipher suite": another hash than the suite's leaves the identity unselected
+     * (psk_suite may try a suite with that hash). */
+    mt_hash_id want = hash == MT_PSK_SHA384 ? MT_HASH_SHA384 : MT_HASH_SHA256;
+    if (want != hs->suite->hash || (suite != 0 && suite != hs->suite->id &&
+                                                 (mt_tls13_suite(suite) == NULL ||
+                                                  mt_tls13_suite(suite)->hash != hs->suite->hash)))
+        return 0;
+    mt_hs_id e = mt_hs_first(m, ids);
+    for (uint16_t i = 0; i < idx; i++)
+        e = mt_hs_next(m, e);
+    memcpy(hs->psk, key.p, key.len);
+    hs->psk_len = key.len;
+    *index = idx;
+    *external = ext != 0;
+    hs->psk_external = ext != 0;
+    hs->psk_suite = suite ? suite : hs->suite->id;
+    hs->psk_max_early = max_early;
+    snprintf(hs->psk_alpn, sizeof hs->psk_alpn, "%.*s", (int)alpn.len, (const char *)alpn.p);
+    /* RFC 8446 4.2.11.1 / 8.3: the client's ticket age against ours; unknown: no 0-RTT. */
+    hs->psk_age_skew = INT64_MAX;
+    if (age == 2) hs->psk_age_skew = 0;
+    if (age == 1) {
+        uint32_t client_age = (uint32_t)mt_t13_u(m, e, "obfuscated_ticket_age") - age_add;
+        int64_t ours = (mt_eng_now(c) - (int64_t)issued) * 1000;
+        hs->psk_age_skew = ours > (int64_t)client_age ? ours - client_age : client_age - ours;
+    }
+    mt_slice id = mt_t13_b(m, e, "identity");
+    uint8_t h[MT_HASH_MAX_LEN];
+    if (mt_hash(MT_HASH_SHA256, id.p, id.len, h) == 0) memcpy(hs->psk_id_hash, h, 16);
+    return 0;
+}
+
 static int choose_psk(mt_conn *c, const mt_hs_msg *m, mt_slice raw)
 {
     server13 *hs = HS(c);
@@ -340,7 +416,9 @@ static int choose_psk(mt_conn *c, const mt_hs_msg *m, mt_slice raw)
     mt_hs_id binders = mt_hs_child(m, pskx, "binders");
     int64_t now = mt_eng_now(c);
     int index = 0, external = 0;
-    for (mt_hs_id e = mt_hs_first(m, ids); e != MT_HS_NONE; e = mt_hs_next(m, e), index++) {
+    MT_TRY(lookup_psk(c, m, ids, &index, &external));
+    for (mt_hs_id e = mt_hs_first(m, ids); e != MT_HS_NONE && hs->psk_len == 0;
+         e = mt_hs_next(m, e), index++) {
         mt_slice id = mt_t13_b(m, e, "identity");
         if (cfg->ext_psk_hash && (mt_hash_id)cfg->ext_psk_hash == hs->suite->hash &&
             id.len == cfg->ext_psk_identity.len &&
@@ -432,8 +510,11 @@ static int psk_suite(mt_conn *c, const mt_hs_msg *m, mt_slice raw)
         const mt_suite13 *s = mt_tls13_suite(c->cfg->suites[i]);
         if (s == NULL || s->hash == first->hash || !has_u16(offered, n, s->id)) continue;
         hs->suite = s;
-        MT_TRY(choose_psk(c, m, raw));
-        if (hs->psk_selected >= 0) return 0;
+        int rc = choose_psk(c, m, raw);
+        /* An ask that pauses (psk_lookup, psk_binder) reruns on_client_hello, and
+         * choose_suite keeps a suite already set: leave ours so the rerun asks in order. */
+        if (rc) hs->suite = first;
+        if (rc || hs->psk_selected >= 0) return rc;
     }
     hs->suite = first;
     return 0;
