@@ -155,6 +155,7 @@ int luaopen_moontls_core(lua_State *L)
         {"key_share", MT_HOOK_KEY_SHARE},     {"psk_binder", MT_HOOK_PSK_BINDER},
         {"verify_peer", MT_HOOK_VERIFY_PEER}, {"secret", MT_HOOK_SECRET},
         {"alert", MT_HOOK_ALERT},             {"state", MT_HOOK_STATE},
+        {"psk_lookup", MT_HOOK_PSK_LOOKUP},
     };
     lua_createtable(L, 0, MT_HOOK_COUNT);
     for (size_t i = 0; i < sizeof hooks / sizeof hooks[0]; i++) {

@@ -418,6 +418,11 @@ run_hook.psk_binder = function(conn, st, ev, name)
   return answer_hook(conn, st, ev, name, ev.scheme + 1, ev.data, event_view(ev))
 end
 
+-- psk_lookup (server): the context's `psk` function, `(conn, identity, obfuscated_age)`.
+run_hook.psk_lookup = function(conn, st, ev, name)
+  return require("moontls.psklookup").run(conn, handlers(st, name), ev)
+end
+
 -- Informational hooks: every handler runs; verdicts mean nothing.
 local function inform(fns, ...)
   for _, fn in ipairs(fns) do

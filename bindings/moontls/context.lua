@@ -16,6 +16,7 @@ M.HOOKS = {
   wire_out = true, wire_in = true, secret = true, alert = true, state = true,
   sign = true, verify_data = true, key_share = true,
   client_hello = true, select = true, psk_binder = true, verify_peer = true,
+  psk_lookup = true,
 }
 
 -- Context keys (SCRIPTING.md 6.2), with the engine knobs this module adds:
@@ -282,7 +283,8 @@ local function build(params)
   end
   if params.psk_ke == "only" and server then bad("psk_ke: \"only\" is for clients") end
   local psk_hash
-  if params.psk ~= nil then
+  local psk_fn = server and type(params.psk) == "function" and params.psk or nil
+  if params.psk ~= nil and not psk_fn then
     check_type("psk", params.psk, "table")
     for k in pairs(params.psk) do
       if k ~= "identity" and k ~= "key" and k ~= "hash" then bad("psk: unknown key %q", tostring(k)) end
@@ -396,6 +398,16 @@ local function build(params)
     hooks = copy
   end
 
+  -- psk (server) = function(conn, identity, obfuscated_age) -> nil | {key=, ...}: the
+  -- script's PSK lookup (moontls/psklookup.lua), asked before our own tickets; a hook
+  -- so that a Lua function answers the engine's ask like any other.
+  if psk_fn then
+    local copy = {}
+    for k, v in pairs(hooks) do copy[k] = v end
+    copy.psk_lookup = psk_fn
+    hooks = copy
+  end
+
   -- Everything is well-formed: configure.
   local state = {
     params = params, hooks = hooks, rng = params.rng, clock = params.clock,
@@ -489,7 +501,7 @@ local function build(params)
     ok, msg, name = ctx:_set_early_data(params.early_data)
     if not ok then return failed("early_data", params.early_data, msg, name) end
   end
-  if params.psk ~= nil then
+  if params.psk ~= nil and not psk_fn then
     ok, msg, name = ctx:_set_psk(params.psk.identity, params.psk.key, psk_hash)
     if not ok then return failed("psk", "", msg, name) end
   end
