@@ -964,3 +964,114 @@ describe("0-RTT early data", function()
     assert.has_error(function() client_ctx():connection():set_early_data(5) end)
   end)
 end)
+
+-- The server's PSK lookup (SCRIPTING.md 6.2 `psk` as a function): the script maps an
+-- identity the server did not seal to a PSK; the engine checks the binder and 0-RTT.
+describe("server psk lookup", function()
+  local PSK = ("\7"):rep(32)
+  local TICKET = "an opaque ticket some other server sealed"
+  local AGE_ADD = 0x01020304
+  -- A client session for TICKET (the engine's session bytes, lib/handshake/ticket.h).
+  local function foreign_session(max_early)
+    return assert(tls.session(string.pack(">c4 I2 i8 I4 I4 I4 s1 s1 s1 s2", "MTS1", 0x1301, NOW,
+                                          7200, AGE_ADD, max_early or 0, PSK, "", "localhost", TICKET)))
+  end
+
+  it("maps a foreign ticket to its PSK: the handshake resumes with the resumption binder", function()
+    local asked = {}
+    local sctx = server_ctx{ psk = function(_, identity, age)
+      asked[#asked + 1] = { identity, age }
+      if identity == TICKET then return { key = PSK, age_add = AGE_ADD, issued = NOW } end
+    end }
+    local c, s = tls.pair(client_ctx{ session = foreign_session() }, sctx)
+    assert(tls.pump(c, s))
+    assert.is_true(c:info().resumed)
+    assert.is_true(s:info().resumed)
+    assert.equal(1, #asked)
+    assert.equal(TICKET, asked[1][1])
+    assert.equal(AGE_ADD, asked[1][2]) -- a ticket age of 0 ms, obfuscated
+  end)
+
+  it("nil: not the script's identity, a full handshake", function()
+    local sctx = server_ctx{ psk = function() return nil end }
+    local c, s = tls.pair(client_ctx{ session = foreign_session() }, sctx)
+    assert(tls.pump(c, s))
+    assert.is_false(c:info().resumed)
+    assert.is_false(s:info().resumed)
+  end)
+
+  it("nil for a ticket the server sealed itself: its own tickets still resume", function()
+    local sctx = server_ctx{ psk = function() return nil end }
+    local sess = first(nil, sctx)
+    local c, s = tls.pair(client_ctx{ session = sess }, sctx)
+    assert(tls.pump(c, s))
+    assert.is_true(s:info().resumed)
+  end)
+
+  it("a wrong key: the binder does not validate, decrypt_error", function()
+    local sctx = server_ctx{ psk = function() return { key = ("\8"):rep(32) } end }
+    local c, s = tls.pair(client_ctx{ session = foreign_session() }, sctx)
+    assert.is_nil(tls.pump(c, s))
+    sent(s, "decrypt_error")
+    received(c, "decrypt_error")
+  end)
+
+  it("the resumption key as external (the ext binder label): decrypt_error", function()
+    local sctx = server_ctx{ psk = function() return { key = PSK, external = true } end }
+    local c, s = tls.pair(client_ctx{ session = foreign_session() }, sctx)
+    assert.is_nil(tls.pump(c, s))
+    sent(s, "decrypt_error")
+  end)
+
+  it("a lookup that raises, or answers garbage: internal_error", function()
+    for _, fn in ipairs{ function() error("lookup down") end,
+                         function() return { key = PSK, colour = "blue" } end,
+                         function() return "not a table" end } do
+      local c, s = tls.pair(client_ctx{ session = foreign_session() }, server_ctx{ psk = fn })
+      assert.is_nil(tls.pump(c, s))
+      assert.matches("^hook error: ", s:error())
+      received(c, "internal_error")
+    end
+  end)
+
+  it("an external PSK: the ext binder, no certificate", function()
+    local key = ("\3"):rep(32)
+    local sctx = assert(tls.context{ mode = "server", psk = function(_, identity)
+      if identity == "client-7" then return { key = key, external = true } end
+    end })
+    local c, s = tls.pair(client_ctx{ psk = { identity = "client-7", key = key } }, sctx)
+    local seen = types_in(c)
+    assert(tls.pump(c, s))
+    assert.is_true(s:info().resumed)
+    assert.same({ "server_hello", "encrypted_extensions", "finished" }, { table.unpack(seen, 1, 3) })
+    c, s = tls.pair(client_ctx{ psk = { identity = "client-8", key = key } }, sctx)
+    assert.is_nil(tls.pump(c, s)) -- no certificate to fall back on
+    assert.is_false(s:info().resumed)
+  end)
+
+  it("a SHA-384 answer for a SHA-256 suite: not selected", function()
+    local sctx = server_ctx{ psk = function() return { key = PSK, hash = "sha384" } end,
+                             suites = { "TLS_AES_128_GCM_SHA256" } }
+    local c, s = tls.pair(client_ctx{ session = foreign_session() }, sctx)
+    assert(tls.pump(c, s))
+    assert.is_false(s:info().resumed)
+  end)
+
+  it("0-RTT accepted through the lookup; refused without max_early_data or with a stale age", function()
+    local function try(answer)
+      local sctx = server_ctx{ early_data = 1024, psk = function() return answer end }
+      local c, s = tls.pair(client_ctx{ session = foreign_session(1024), early_data = "early" }, sctx)
+      assert(tls.pump(c, s))
+      assert.is_true(s:info().resumed)
+      return s:info().early_data, s
+    end
+    local state, s = try{ key = PSK, age_add = AGE_ADD, issued = NOW, max_early_data = 1024 }
+    assert.equal("accepted", state)
+    assert.equal("early", s:read())
+    assert.equal("accepted", (try{ key = PSK, ticket_age_ok = true, max_early_data = 1024 }))
+    assert.equal("rejected", (try{ key = PSK, age_add = AGE_ADD, issued = NOW }))
+    assert.equal("rejected", (try{ key = PSK, age_add = AGE_ADD, issued = NOW - 60, max_early_data = 1024 }))
+    assert.equal("rejected", (try{ key = PSK, max_early_data = 1024 })) -- age unknown
+    assert.equal("rejected", (try{ key = PSK, ticket_age_ok = true, max_early_data = 1024, alpn = "h2" }))
+  end)
+end)
