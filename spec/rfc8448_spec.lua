@@ -191,4 +191,32 @@ describe("RFC 8448 section 4 (resumed 0-RTT)", function()
                  f3.wire:sub(1, (#V.records[5].record + #V.records[6].record) // 2))
     assert.equal("end_of_early_data", f3.messages[1].type)
   end)
+
+  it("server side: the psk lookup maps the RFC's ticket to section 3's PSK; ServerHello, EncryptedExtensions, Finished and every secret equal the RFC's", function()
+    local r = example.resumption_server(V)
+    assert.is_true(r.ok, problems(r))
+    assert.is_true(r.peer:done(), "the RFC client's steps did not all run")
+    assert.same({ hex(example.vectors("1rtt").parsed.new_session_ticket.ticket) }, r.asked)
+    for label, key in pairs(example.SECRETS) do
+      assert.equal(hex(V.key_schedule[key]), r.secrets[label], label)
+    end
+    for label, key in pairs(example.EARLY_SECRETS) do
+      assert.equal(hex(V.key_schedule[key]), r.secrets[label], label)
+    end
+    assert.is_true(r.conn:info().resumed)
+    assert.equal("accepted", r.conn:info().early_data)
+    -- the server's flight: ServerHello in the clear, then EncryptedExtensions (with
+    -- early_data) and Finished under the handshake keys, byte for byte
+    local f = r.transcript:flight(2)
+    assert.equal(hex(V.records[3].record) .. hex(V.records[4].record), f.wire)
+    assert.same({ "server_hello", "encrypted_extensions", "finished" },
+                { f.messages[1].type, f.messages[2].type, f.messages[3].type })
+  end)
+
+  it("server side: a lookup that does not know the ticket leaves a full handshake, which the RFC's client cannot finish", function()
+    -- the same run with the lookup answering nil: no certificate, so handshake_failure
+    local r = example.resumption_server(V, nil, function() return nil end)
+    assert.is_false(r.ok)
+    assert.matches("handshake_failure", problems(r))
+  end)
 end)

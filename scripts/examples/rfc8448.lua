@@ -50,6 +50,11 @@
 -- record, EndOfEarlyData, Finished, application data and close_notify are the engine's,
 -- as are the early, handshake and application secrets.
 --
+-- Section 4, server side: the context's psk lookup maps the RFC's ticket (opaque to
+-- our server) to section 3's resumption PSK; the engine checks the RFC's binder, accepts
+-- the early data, and its ServerHello, EncryptedExtensions (early_data included: the
+-- extensions knob orders and adds the rest), Finished and secrets are the RFC's.
+--
 -- Section 7 (compatibility mode), client side: as section 3 with compat_ccs = true and
 -- the session id pinned (the engine draws it, purpose "session_id"); the ClientHello is
 -- shaped by the same knobs, and both change_cipher_spec records (the server's, accepted
@@ -591,6 +596,101 @@ function M.resumption_client(V, V3)
 end
 
 -- ---------------------------------------------------------------------------------
+-- Section 4 (resumed 0-RTT handshake), server side
+-- ---------------------------------------------------------------------------------
+
+-- The ticket section 3's server sealed is opaque to ours: the context's psk lookup maps
+-- that identity to section 3's resumption PSK (from resumption_master_secret and the
+-- ticket nonce), with the ticket's age_add and max_early_data_size, issued at `now`. The
+-- clock reads `now` plus the age the RFC's client claims (its obfuscated_ticket_age
+-- minus age_add), so the engine's own 0-RTT age window check passes on its merits.
+-- Pinned server random and x25519 key; the extensions knob orders ServerHello and adds
+-- the RFC server's supported_groups and record_size_limit to EncryptedExtensions (the
+-- engine writes server_name and early_data itself). The engine checks the RFC's binder,
+-- accepts the early data, and writes ServerHello, EncryptedExtensions, Finished,
+-- application data and close_notify: the peer compares each record exactly.
+-- `lookup`, when given, replaces the mapping (a spec's negative case).
+function M.resumption_server(V, V3, lookup)
+  V = V or M.vectors("resumption")
+  V3 = V3 or M.vectors("1rtt")
+  local R = records(V)
+  local got, problems, asked = {}, {}, {}
+  local nst = V3.parsed.new_session_ticket
+  local ticket, psk = hex(nst.ticket), hex(V3.key_schedule.resumption_psk)
+  local max_early = 0
+  for _, e in ipairs(nst.extensions) do
+    if e.name == "early_data" then max_early = string.unpack(">I4", hex(e.data)) end
+  end
+  local age_ms
+  for _, e in ipairs(V.parsed.client_hello.extensions) do
+    if e.name == "pre_shared_key" then
+      local _, obfuscated = string.unpack(">s2I4", hex(e.data), 3)
+      age_ms = (obfuscated - nst.ticket_age_add) & 0xffffffff
+    end
+  end
+  local issued = 1500000000
+  local knobs = server_knobs(V, false)
+  local add = {}
+  for _, e in ipairs(knobs.extensions.encrypted_extensions.add) do
+    if e.type ~= 42 then add[#add + 1] = e end -- early_data: the engine's own
+  end
+  knobs.extensions.encrypted_extensions.add = add
+  local ctx = server_context({
+    mode = "server", versions = { "1.3" }, compat_ccs = false, tickets = 0,
+    suites = { "TLS_AES_128_GCM_SHA256" }, groups = { "x25519" },
+    clock = function() return issued + age_ms // 1000 end,
+    early_data = max_early,
+    psk = function(conn, identity, obfuscated_age)
+      asked[#asked + 1] = identity
+      if lookup then return lookup(conn, identity, obfuscated_age) end
+      if identity ~= ticket then return nil end
+      return { key = psk, suite = "TLS_AES_128_GCM_SHA256", age_add = nst.ticket_age_add,
+               issued = issued, max_early_data = max_early }
+    end,
+    rng = server_rng(V),
+    key_shares = { x25519 = { private = hex(V.keys.server_ephemeral_x25519.private) } },
+    hooks = { secret = function(conn, label, secret) got[label] = secret end },
+  }, knobs)
+  local peer = tls.trace.peer{
+    { send = R[1].record, name = "ClientHello" },
+    { send = R[2].record, name = "early data" },
+    { expect = R[3].record, compare = "exact", name = "ServerHello" },
+    { expect = R[4].record, compare = "exact", name = "server encrypted flight" },
+    { send = R[5].record, name = "EndOfEarlyData" },
+    { send = R[6].record, name = "client Finished" },
+    { send = R[7].record, name = "client application data" },
+    { expect = R[8].record, compare = "exact", name = "server application data" },
+    { send = R[9].record, name = "client close_notify" },
+    { expect = R[10].record, compare = "exact", name = "server close_notify" },
+  }
+  local conn = ctx:wrap(peer)
+  tls.trace.record(conn)
+  local ok, err = conn:handshake()
+  if not ok then problems[#problems + 1] = "handshake: " .. tostring(err) end
+  check_secrets(V, got, problems)
+  for label, key in pairs(M.EARLY_SECRETS) do
+    if got[label] ~= hex(V.key_schedule[key]) then problems[#problems + 1] = label .. " differs from RFC 8448" end
+  end
+  if #asked ~= 1 or asked[1] ~= ticket then problems[#problems + 1] = "psk lookup not asked for the RFC's ticket" end
+  if ok then
+    local i = conn:info()
+    if not i.resumed then problems[#problems + 1] = "not resumed" end
+    if i.early_data ~= "accepted" then problems[#problems + 1] = "early data " .. tostring(i.early_data) end
+    local early, eerr = conn:receive(#R[2].payload)
+    if early ~= R[2].payload then problems[#problems + 1] = "early data received: " .. tostring(eerr) end
+    local data, rerr = conn:receive(#R[7].payload)
+    if data ~= R[7].payload then problems[#problems + 1] = "receive: " .. tostring(rerr) end
+    local n, serr = conn:send(R[8].payload)
+    if n ~= #R[8].payload then problems[#problems + 1] = "send: " .. tostring(serr) end
+    conn:receive("*a") -- the client's close_notify
+    conn:close()
+  end
+  peer_problems(peer, problems)
+  return { ok = #problems == 0, problems = problems, secrets = got, conn = conn, peer = peer,
+           asked = asked, transcript = conn:transcript() }
+end
+
+-- ---------------------------------------------------------------------------------
 
 local function main()
   local status = 0
@@ -616,6 +716,7 @@ local function main()
   report("RFC 8448 section 5 (HRR), server side", M.hrr_server())
   report("RFC 8448 section 5 (HRR), server side (sign hook)", M.hrr_server(nil, "sign_hook"))
   report("RFC 8448 section 4 (resumed 0-RTT), client side", M.resumption_client())
+  report("RFC 8448 section 4 (resumed 0-RTT), server side", M.resumption_server())
   report("RFC 8448 section 7 (compatibility mode), client side", M.compat_client())
   os.exit(status)
 end
