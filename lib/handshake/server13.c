@@ -315,7 +315,9 @@ static int has_mode(const mt_hs_msg *m, mt_hs_id modes, uint32_t mode)
  * An identity we do not know is skipped, and without any the handshake is a full one. */
 /* The psk_lookup ask (SCRIPTING.md 6.2 `psk` as a function): a script maps any offered
  * identity to a PSK, before our own tickets and external PSK are tried. One ask for all
- * identities, so a state rerun replays one answer whatever the number offered.
+ * identities, so a state rerun replays one answer whatever the number offered (asked
+ * again only when psk_suite tries a suite of the other hash). The answer (a key) lives
+ * in the ask log, which mt_buf_free wipes.
  * Event: [u16 count] then per identity [vec16 identity][u32 obfuscated_ticket_age].
  * Answer: [u16 index][u8 external][u8 hash: MT_PSK_SHA256/384][u16 suite, 0: any]
  * [u32 age_add][u8 age: 0 unknown, 1 issued (seconds, our clock), 2 trusted][u64 issued]
@@ -349,20 +351,19 @@ static int lookup_psk(mt_conn *c, const mt_hs_msg *m, mt_hs_id ids, int *index, 
     uint32_t age_add, max_early;
     uint64_t issued;
     mt_slice alpn, key;
-    if (mt_rd_u16(&r, &idx) || mt_rd_u8(&r, &ext) || mt_rd_u8(&r, &hash) ||
-        mt_rd_u16(&r, &suite) || mt_rd_u32(&r, &age_add) || mt_rd_u8(&r, &age) ||
-        mt_rd_u64(&r, &issued) || mt_rd_u32(&r, &max_early) || mt_rd_vec8_slice(&r, &alpn) ||
-        mt_rd_vec8_slice(&r, &key) || mt_rd_done(&r) || idx >= n || key.len == 0 ||
-        key.len > sizeof hs->psk || age > 2 || hash < MT_PSK_SHA256 ||
-        hash > MT_PSK_SHA384)
+    if (mt_rd_u16(&r, &idx) || mt_rd_u8(&r, &ext) || mt_rd_u8(&r, &hash) || mt_rd_u16(&r, &suite) ||
+        mt_rd_u32(&r, &age_add) || mt_rd_u8(&r, &age) || mt_rd_u64(&r, &issued) ||
+        mt_rd_u32(&r, &max_early) || mt_rd_vec8_slice(&r, &alpn) || mt_rd_vec8_slice(&r, &key) ||
+        mt_rd_done(&r) || idx >= n || key.len == 0 || key.len > sizeof hs->psk || age > 2 ||
+        hash < MT_PSK_SHA256 || hash > MT_PSK_SHA384)
         return mt_eng_fail(c, MT_ERR_HOOK, "psk lookup: malformed answer");
     /* RFC 8446 4.2.11: "the server MUST ensure that it selects a compatible PSK (if any)
      * and cipher suite": another hash than the suite's leaves the identity unselected
      * (psk_suite may try a suite with that hash). */
     mt_hash_id want = hash == MT_PSK_SHA384 ? MT_HASH_SHA384 : MT_HASH_SHA256;
-    if (want != hs->suite->hash || (suite != 0 && suite != hs->suite->id &&
-                                                 (mt_tls13_suite(suite) == NULL ||
-                                                  mt_tls13_suite(suite)->hash != hs->suite->hash)))
+    if (want != hs->suite->hash ||
+        (suite != 0 && suite != hs->suite->id &&
+         (mt_tls13_suite(suite) == NULL || mt_tls13_suite(suite)->hash != hs->suite->hash)))
         return 0;
     mt_hs_id e = mt_hs_first(m, ids);
     for (uint16_t i = 0; i < idx; i++)

@@ -529,6 +529,102 @@ static void test_server_binder_hook(void)
     mt_config_unref(ccfg);
 }
 
+/* ---- the psk_lookup ask (server13.c lookup_psk) ---- */
+
+enum { LOOKUP_NONE, LOOKUP_GOOD, LOOKUP_WRONG_KEY, LOOKUP_AS_RESUMPTION, LOOKUP_MALFORMED };
+
+/* The answer layout lookup_psk reads, for identity 0, external, SHA-256, any suite. */
+static size_t lookup_answer(uint8_t *a, const uint8_t key[32], int external)
+{
+    size_t n = 0;
+    a[n++] = 0, a[n++] = 0;          /* index */
+    a[n++] = (uint8_t)external;      /* ext binder label */
+    a[n++] = MT_PSK_SHA256;          /* hash */
+    a[n++] = 0, a[n++] = 0;          /* suite: any */
+    memset(a + n, 0, 4 + 1 + 8 + 4); /* age_add, age unknown, issued, max_early_data */
+    n += 17;
+    a[n++] = 0; /* no ALPN */
+    a[n++] = 32;
+    memcpy(a + n, key, 32);
+    return n + 32;
+}
+
+static void lookup_run(int mode, mt_conn *cc, mt_conn *sc, const uint8_t key[32], int *seen)
+{
+    for (int rounds = 0; rounds < 64; rounds++) {
+        run_side(cc, 0, NULL);
+        for (int i = 0; i < 32; i++) {
+            mt_conn_run(sc);
+            const mt_event *ev = mt_conn_event(sc);
+            if (ev == NULL) break;
+            if (ev->kind == MT_HOOK_PSK_LOOKUP) {
+                (*seen)++;
+                /* [u16 count][vec16 identity][u32 obfuscated_ticket_age]: external, age 0 */
+                static const uint8_t want[] = {0,   1,   0,   7, 'c', 'l', 'i', 'e',
+                                               'n', 't', '1', 0, 0,   0,   0};
+                CHECK_EQ(ev->len, sizeof want);
+                CHECK(ev->len == sizeof want && memcmp(ev->data, want, sizeof want) == 0);
+                uint8_t a[128], k[32];
+                memcpy(k, key, 32);
+                if (mode == LOOKUP_WRONG_KEY) k[0] ^= 1;
+                size_t n = lookup_answer(a, k, mode != LOOKUP_AS_RESUMPTION);
+                if (mode == LOOKUP_MALFORMED) n--;
+                if (mode != LOOKUP_NONE) mt_conn_event_replace(sc, a, &n, 1);
+            }
+            mt_conn_event_done(sc, 0);
+        }
+        const uint8_t *p;
+        size_t na = mt_conn_output(cc, &p), nb;
+        if (na) {
+            mt_conn_feed(sc, p, na);
+            mt_conn_output_consume(cc, na);
+        }
+        nb = mt_conn_output(sc, &p);
+        if (nb) {
+            mt_conn_feed(cc, p, nb);
+            mt_conn_output_consume(sc, nb);
+        }
+        if (na == 0 && nb == 0 && rounds > 2) break;
+    }
+}
+
+static void test_psk_lookup(void)
+{
+    mt_config *scfg = mt_config_new(MT_ROLE_SERVER), *ccfg = client_cfg();
+    mt_config_set_clock(scfg, clock_now, NULL);
+    const uint8_t key[32] = {9, 8, 7};
+    CHECK_EQ(mt_config_set_psk(ccfg, (const uint8_t *)"client1", 7, key, 32, MT_PSK_SHA256), 0);
+    static const struct {
+        int mode, asks, server_err, client_err;
+    } cases[] = {
+        {LOOKUP_GOOD, 1, 0, 0},
+        /* asked again for the SHA-384 suite psk_suite tries (the answer names its hash);
+         * then no certificate to fall back on */
+        {LOOKUP_NONE, 2, MT_ERR_SENT(MT_ALERT_HANDSHAKE_FAILURE),
+         MT_ERR_RECV(MT_ALERT_HANDSHAKE_FAILURE)},
+        /* RFC 8446 4.2.11.2: the binder does not validate: decrypt_error */
+        {LOOKUP_WRONG_KEY, 1, MT_ERR_SENT(MT_ALERT_DECRYPT_ERROR),
+         MT_ERR_RECV(MT_ALERT_DECRYPT_ERROR)},
+        {LOOKUP_AS_RESUMPTION, 1, MT_ERR_SENT(MT_ALERT_DECRYPT_ERROR),
+         MT_ERR_RECV(MT_ALERT_DECRYPT_ERROR)},
+        {LOOKUP_MALFORMED, 1, MT_ERR_HOOK, MT_ERR_RECV(MT_ALERT_INTERNAL_ERROR)},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        mt_conn *cc = mt_conn_new(ccfg), *sc = mt_conn_new(scfg);
+        mt_conn_set_hooks(sc, 1u << MT_HOOK_PSK_LOOKUP);
+        int seen = 0;
+        lookup_run(cases[i].mode, cc, sc, key, &seen);
+        CHECK_EQ(seen, cases[i].asks);
+        CHECK_EQ(mt_conn_error(sc, NULL), cases[i].server_err);
+        CHECK_EQ(mt_conn_error(cc, NULL), cases[i].client_err);
+        if (cases[i].mode == LOOKUP_GOOD) CHECK(done(sc) && resumed(sc) && resumed(cc));
+        mt_conn_free(cc);
+        mt_conn_free(sc);
+    }
+    mt_config_unref(scfg);
+    mt_config_unref(ccfg);
+}
+
 /* ---- 0-RTT (RFC 8446 4.2.10) ---- */
 
 static int early_state(mt_conn *c)
@@ -675,6 +771,7 @@ int main(void)
     RUN(test_faults);
     RUN(test_binder_hook);
     RUN(test_server_binder_hook);
+    RUN(test_psk_lookup);
     RUN(test_early_data);
     RUN(test_early_refused);
     return test_summary();
