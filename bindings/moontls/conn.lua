@@ -82,24 +82,33 @@ local function epoch_name(n)
   return "application"
 end
 
+-- The handlers of a hook point: the context's, then the connection's (conn:on). The list
+-- is built once per point and kept in st.hlists; it is rebuilt when the context (an SNI
+-- switch), its hook or the connection's list changed. Callers only read it.
 local function handlers(st, name)
-  local list = {}
-  local ch = st.ctx:_params().hooks[name]
-  if ch then list[1] = ch end
+  local ctx = st.ctx
+  local ch = ctx:_params().hooks[name]
   local per = st.hooks[name]
-  if per then
-    for _, f in ipairs(per) do list[#list + 1] = f end
-  end
+  local n = per and #per or 0
+  local cache = st.hlists
+  if cache == nil then cache = {}; st.hlists = cache end
+  local c = cache[name]
+  if c and c.ctx == ctx and c.ch == ch and c.per == per and c.n == n then return c.list end
+  local list = {}
+  if ch then list[1] = ch end
+  for i = 1, n do list[#list + 1] = per[i] end
+  cache[name] = { ctx = ctx, ch = ch, per = per, n = n, list = list }
   return list
 end
 
 -- Call hooks in turn until one gives a verdict (non-nil); returns ok, verdict or
 -- false, traceback.
+local traceback = debug.traceback
 local function first_verdict(fns, ...)
-  for _, fn in ipairs(fns) do
-    local res = table.pack(xpcall(fn, debug.traceback, ...))
-    if not res[1] then return false, res[2] end
-    if res[2] ~= nil then return true, res[2], res[3] end
+  for i = 1, #fns do
+    local ok, v, w = xpcall(fns[i], traceback, ...)
+    if not ok then return false, v end
+    if v ~= nil then return true, v, w end
   end
   return true, nil
 end
@@ -157,7 +166,9 @@ local CONTENT_TYPES = { change_cipher_spec = 20, alert = 21, handshake = 22, app
 -- queued. opts.hash = false keeps a handshake message out of the transcript. Misuse
 -- raises; a refusal returns nil, err, NAME.
 local function injector(conn)
-  return function(ct, bytes, opts)
+  local st = conn:_state()
+  if st.injector then return st.injector end
+  st.injector = function(ct, bytes, opts)
     if type(ct) == "string" then ct = CONTENT_TYPES[ct] or error("ev.inject: unknown content type " .. ct, 2) end
     if math.type(ct) ~= "integer" or ct < 0 or ct > 255 then error("ev.inject: content type expected", 2) end
     if type(bytes) ~= "string" then error("ev.inject: bytes expected", 2) end
@@ -172,6 +183,7 @@ local function injector(conn)
     if rc ~= 0 then return core.fail(rc, "ev.inject") end
     return true
   end
+  return st.injector
 end
 M.injector = injector
 
@@ -180,36 +192,68 @@ local run_hook = {}
 
 -- The format hints of a message event: the version once negotiated (TLS 1.3 formats
 -- before), the sender's side, the content type.
+local function hint_version(conn, st)
+  local v = st.hint_version
+  if v then return v end
+  v = conn:_info().version
+  if v == 0 then return 0x0304 end
+  st.hint_version = v -- negotiated once: no need to ask again
+  return v
+end
+
 local function message_hints(conn, ev)
-  local v = conn:_info().version
   local role = conn:_role()
   local side = role
   if ev.dir ~= 0 then side = role == "client" and "server" or "client" end
-  return { version = v ~= 0 and v or 0x0304, side = side, content_type = ev.content_type }
+  return { version = hint_version(conn, conn:_state()), side = side, content_type = ev.content_type }
+end
+
+-- The hints of a lazy message's state (fresh: tls.decode keeps them as msg.hints).
+local function state_hints(s)
+  return { version = s.version, side = s.side, content_type = s.content_type }
+end
+
+-- Decode a lazy message (msgmod.lazy): the table, or for a message that does not decode
+-- {type=, type_code=, content_type=, raw=, decode_error=}.
+local function load_message(s)
+  local msg, derr = msgmod.decode(s.data, state_hints(s))
+  s.parsed = msg ~= nil
+  if msg then return msg end
+  local tname, code = msg_type_name(s.ev)
+  return { type = tname, type_code = code, content_type = s.content_type, raw = s.data, decode_error = derr }
+end
+
+-- The bytes of a hook's own message: the engine's bytes while it was only read (or never
+-- touched), msg.raw when set in place, else the fields re-encoded (forced: returned as a
+-- verdict).
+local function current_bytes(msg, s, force)
+  if not force and not s.dirty then return s.data end
+  local real = msgmod.real(msg) or msg -- settled: a plain table
+  if not s.parsed or real.raw ~= s.data then return real.raw end
+  return msgmod.encode(real, state_hints(s))
 end
 
 -- A verdict of a message hook as a list of byte strings, or nil for "pass" (SCRIPTING.md
 -- 6.5): nil = the message as it stands (edited in place: re-encoded), false = drop, a
--- string = raw bytes, a message table = encoded, a list = several. current(t) gives the
--- bytes of the hook's own message table.
-local function message_objects(v, msg, current, hints)
+-- string = raw bytes, a message table = encoded, a list = several.
+local function message_objects(v, msg, s)
   local function one(t, i)
     if type(t) == "string" then return t end
     if type(t) ~= "table" then
       error(("verdict entry %d: bytes or a message table expected, got %s"):format(i, type(t)), 0)
     end
-    if rawequal(t, msg) then return current(t) end
-    if t.type ~= nil or t.type_code ~= nil or t.body ~= nil then return msgmod.encode(t, t.hints or hints) end
+    if rawequal(t, msg) then return current_bytes(msg, s, true) end
+    if t.type ~= nil or t.type_code ~= nil or t.body ~= nil then return msgmod.encode(t, t.hints or state_hints(s)) end
     if type(t.raw) == "string" then return t.raw end
     error(("verdict entry %d: a message table needs a type"):format(i), 0)
   end
-  if v == nil then return { current(msg) } end
+  if v == nil then return nil end
   if v == false then return {} end
   if type(v) == "string" then return { v } end
   if type(v) ~= "table" then
     error("verdict: nil, false, bytes, a message table or a list expected, got " .. type(v), 0)
   end
-  if v[1] == nil or v.type ~= nil or v.type_code ~= nil or v.body ~= nil or rawequal(v, msg) then
+  if rawequal(v, msg) or v[1] == nil or v.type ~= nil or v.type_code ~= nil or v.body ~= nil then
     return { one(v, 1) }
   end
   local out = {}
@@ -217,32 +261,42 @@ local function message_objects(v, msg, current, hints)
   return out
 end
 
--- Message hooks get the decoded table (msg.raw: the bytes as built or received). A
--- message that does not decode (a malformed one from the peer) comes as
--- {type=, type_code=, content_type=, raw=, decode_error=} and only raw counts. Setting
--- msg.raw in place replaces the bytes as they are; otherwise the fields are re-encoded,
--- and an encoding equal to the original passes unchanged.
+-- Message hooks get the message table (msg.raw: the bytes as built or received), decoded
+-- lazily on first touch (msgmod.lazy). A message that does not decode (a malformed one
+-- from the peer) comes as {type=, type_code=, content_type=, raw=, decode_error=} and
+-- only raw counts. Setting msg.raw in place replaces the bytes as they are; otherwise a
+-- message written to (at any depth) is re-encoded, and an encoding equal to the original
+-- passes unchanged. A message only read, or not touched, keeps the engine's bytes.
 local function message_hook(conn, st, ev, name)
-  local hints = message_hints(conn, ev)
-  local msg, derr = msgmod.decode(ev.data, hints)
-  local parsed = msg ~= nil
-  if not parsed then
-    local tname, code = msg_type_name(ev)
-    msg = { type = tname, type_code = code, content_type = ev.content_type, raw = ev.data,
-            decode_error = derr }
-  end
-  local function current(t)
-    if not parsed or t.raw ~= ev.data then return t.raw end
-    return msgmod.encode(t, hints)
-  end
+  local fns = handlers(st, name)
+  local role = conn:_role()
+  local side = role
+  if ev.dir ~= 0 then side = role == "client" and "server" or "client" end
+  local s = { data = ev.data, version = hint_version(conn, st), side = side,
+              content_type = ev.content_type, ev = ev, load = load_message, dirty = false }
+  local msg = msgmod.lazy(s)
   local e = event_view(ev)
-  e.encode = function() return current(msg) end
+  e.encode = function() return current_bytes(msg, s) end
   if ev.dir == 0 then e.inject = injector(conn) end
-  local ok, v = first_verdict(handlers(st, name), conn, msg, e)
-  if not ok then return false, v end
-  local good, objs = pcall(message_objects, v, msg, current, hints)
+  local ok, v = first_verdict(fns, conn, msg, e)
+  if not ok then msgmod.settle(msg); return false, v end
+  local good, objs = true, nil
+  if v == nil then
+    if s.dirty then
+      local b
+      good, b = pcall(current_bytes, msg, s)
+      if good and b ~= s.data then objs = { b } elseif not good then objs = b end
+    end
+  else
+    local r
+    good, r = pcall(message_objects, v, msg, s)
+    if not good or not (#r == 1 and r[1] == s.data) then objs = r end
+  end
+  -- the hook is over: what it kept is a plain table; a later ev.encode() re-encodes it
+  msgmod.settle(msg)
+  s.dirty = true
   if not good then return false, objs end
-  if not (#objs == 1 and objs[1] == ev.data) then conn:_event_replace(objs) end
+  if objs then conn:_event_replace(objs) end
   if name == "message_out" and (e.hash ~= true or e.adopt ~= false) then
     conn:_event_flags(e.hash and true or false, e.adopt and true or false)
   end

@@ -159,4 +159,106 @@ function M.validate(msg, client_hello, hints)
   return core.msg_validate(bytes, ct, version, side, kx, sig, ch)
 end
 
+-- Lazy message tables for the message hooks (conn.lua). M.lazy(state) gives a proxy that
+-- looks like the decoded table: it decodes on first touch (state.load(state) -> table) and
+-- wraps every nested table in a proxy of its own, so any write, at any depth, marks
+-- state.dirty. A hook that never touches the message costs no decode; one that only reads
+-- costs no encode, and the engine's bytes go on untouched. Reads and writes go through
+-- __index/__newindex/__len/__pairs (ipairs, #, table.insert/remove/sort and tls.encode
+-- all work through them); only next() and raw access see the proxy itself.
+local REAL, STATE = {}, {} -- private keys of a proxy
+local PMT = {}
+
+-- Turn proxy p into the plain table it stands for: real's fields, nested tables given as
+-- their proxies (ps: real -> proxy), which settle too.
+local function fill(p, real, ps)
+  rawset(p, REAL, nil)
+  rawset(p, STATE, nil)
+  for k, v in next, real do
+    if ps and type(v) == "table" then v = ps[v] or v end
+    rawset(p, k, v)
+  end
+  setmetatable(p, nil)
+end
+
+local function materialize(p)
+  local real = rawget(p, REAL)
+  if real ~= nil then return real end
+  local s = rawget(p, STATE)
+  real = s.load(s)
+  s.real = real
+  if s.settled then -- touched after its hook: becomes the plain decoded table at once
+    fill(p, real, nil)
+    return real
+  end
+  rawset(p, REAL, real)
+  return real
+end
+
+local function wrap(v, s)
+  if type(v) ~= "table" or getmetatable(v) ~= nil then return v end
+  local ps = s.proxies
+  if ps == nil then ps = {}; s.proxies = ps end
+  local p = ps[v]
+  if p == nil then
+    p = setmetatable({ [REAL] = v, [STATE] = s }, PMT)
+    ps[v] = p
+    -- an extension's "decoded, unchanged" mark holds for its proxy too (msg.c)
+    local d = registry[v]
+    if d ~= nil then registry[p] = d end
+  end
+  return p
+end
+
+PMT.__index = function(p, k)
+  local s = rawget(p, STATE)
+  local v = materialize(p)[k]
+  if type(v) == "table" and not s.settled then return wrap(v, s) end
+  return v
+end
+PMT.__newindex = function(p, k, v)
+  local s = rawget(p, STATE)
+  s.dirty = true
+  if type(v) == "table" and getmetatable(v) == PMT then v = materialize(v) end
+  materialize(p)[k] = v
+end
+PMT.__len = function(p) return #materialize(p) end
+PMT.__pairs = function(p)
+  local real, s = materialize(p), rawget(p, STATE)
+  return function(_, k)
+    local nk, nv = next(real, k)
+    if type(nv) == "table" then nv = wrap(nv, s) end
+    return nk, nv
+  end, p, nil
+end
+
+-- M.lazy(state) -> proxy. state.load(state) returns the decoded table; state.dirty is set
+-- by the first write through the proxy or any table reached from it.
+function M.lazy(s)
+  return setmetatable({ [STATE] = s }, PMT)
+end
+-- The decoded table behind a proxy (decoding now), or nil when t is no lazy proxy.
+function M.real(t)
+  if getmetatable(t) ~= PMT then return nil end
+  return materialize(t)
+end
+-- M.settle(proxy): the hook is over. Every proxy handed out becomes the plain table it
+-- stood for (same identity: a script that kept one keeps a table that next(),
+-- deep-compare and rawget see as usual); an untouched root stays lazy and turns plain on
+-- its first touch. Writes are no longer tracked.
+function M.settle(root)
+  if getmetatable(root) ~= PMT then return end
+  local s = rawget(root, STATE)
+  s.settled = true
+  local real = rawget(root, REAL)
+  if real == nil then return end
+  local ps = s.proxies
+  fill(root, real, ps)
+  if ps then
+    for r, p in pairs(ps) do
+      if getmetatable(p) == PMT then fill(p, r, ps) end
+    end
+  end
+end
+
 return M
