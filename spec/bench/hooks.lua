@@ -1,8 +1,9 @@
 -- spec/bench/hooks.lua: in-memory handshakes through the Lua driver (tls.pair /
--- tls.pump) for `make bench` (issue 4): CPU per handshake with no hooks, and with one
--- no-op hook (function() end) on every hook point, on both roles.
+-- tls.pump) for `make bench` (issue 4): CPU per handshake with no hooks, with one
+-- no-op hook (function() end) on every hook point, on both roles, and with one read-only
+-- message hook (message_out and message_in reading msg.type and the extension types).
 --
---   lua5.4 spec/bench/hooks.lua [REPS [ROUNDS]] [--profile] [--case none|noop]
+--   lua5.4 spec/bench/hooks.lua [REPS [ROUNDS]] [--profile] [--case none|noop|read]
 --
 -- Run from the repository root with the built module on the path (bench.sh sets
 -- LUA_PATH/LUA_CPATH as the Makefile does). Configuration: the one `bench_engine pair`
@@ -11,13 +12,14 @@
 -- "localhost". One handshake = tls.pair, tls.pump, both connections released (what
 -- `<close>`/GC do, without a close_notify), like bench_engine's mt_conn_free.
 --
--- CPU is os.clock() (process CPU time), both sides together. Cases (a) and (b) take
--- turns, ROUNDS rounds of REPS handshakes each; the median round of each is reported,
--- so drift on the shared cores hits both alike. Output, one line per case:
+-- CPU is os.clock() (process CPU time), both sides together. Cases (a) none, (b) noop
+-- and (c) read take turns, ROUNDS rounds of REPS handshakes each; the median round of
+-- each is reported, so drift on the shared cores hits all alike. Output, one line per case:
 --   hooks none us X n N
 --   hooks noop us Y n N events E     (E: hook calls per handshake, both sides)
+--   hooks read us Z n N
 --   hooks_events name=count,...      (per hook point, per handshake)
--- --profile adds a breakdown of (b): CPU inside the C calls the driver makes
+-- --profile adds a breakdown of each case: CPU inside the C calls the driver makes
 -- (core.Conn methods), inside the hook runners (conn.lua's run_hook.*, which include
 -- decode/encode of messages), and the rest (driver loop), each with call counts. It
 -- times every call (clock reads are not free: the breakdown's total exceeds (b)).
@@ -63,6 +65,11 @@ local none_c, none_s = contexts(nil)
 local all = {}
 for _, p in ipairs(POINTS) do all[p] = noop end
 local noop_c, noop_s = contexts(all)
+local function reader(_, msg)
+  local _ = msg.type
+  for _, e in ipairs(msg.extensions or {}) do local _ = e.type end
+end
+local read_c, read_s = contexts({ message_out = reader, message_in = reader })
 
 -- --case none|noop N: two warm-up handshakes, then N of that case and nothing else
 -- (for callgrind: the difference of two runs with different N is the cost of N
@@ -70,6 +77,7 @@ local noop_c, noop_s = contexts(all)
 if only then
   local cc, sc = none_c, none_s
   if only == "noop" then cc, sc = noop_c, noop_s end
+  if only == "read" then cc, sc = read_c, read_s end
   for _ = 1, 2 + REPS do handshake(cc, sc) end
   return
 end
@@ -102,17 +110,18 @@ local function median(t)
   return t[(#t + 1) // 2]
 end
 
-for _ = 1, 10 do handshake(none_c, none_s); handshake(noop_c, noop_s) end -- warm-up
-local a, b = {}, {}
+for _ = 1, 10 do handshake(none_c, none_s); handshake(noop_c, noop_s); handshake(read_c, read_s) end -- warm-up
+local a, b, c = {}, {}, {}
 for r = 1, ROUNDS do
   if r % 2 == 1 then
-    a[#a + 1] = round(none_c, none_s); b[#b + 1] = round(noop_c, noop_s)
+    a[#a + 1] = round(none_c, none_s); b[#b + 1] = round(noop_c, noop_s); c[#c + 1] = round(read_c, read_s)
   else
-    b[#b + 1] = round(noop_c, noop_s); a[#a + 1] = round(none_c, none_s)
+    c[#c + 1] = round(read_c, read_s); b[#b + 1] = round(noop_c, noop_s); a[#a + 1] = round(none_c, none_s)
   end
 end
 print(("hooks none us %.1f n %d"):format(median(a), REPS * ROUNDS))
 print(("hooks noop us %.1f n %d events %g"):format(median(b), REPS * ROUNDS, total))
+print(("hooks read us %.1f n %d"):format(median(c), REPS * ROUNDS))
 local ev = {}
 for _, p in ipairs(POINTS) do ev[#ev + 1] = ("%s=%g"):format(p, counts[p]) end
 print("hooks_events " .. table.concat(ev, ","))
@@ -162,7 +171,7 @@ if run_hook then
   for k in pairs(run_hook) do keys[#keys + 1] = k end
   for _, k in ipairs(keys) do wrap(run_hook, k, "Lua run_hook." .. k) end
 end
-for _, case in ipairs{ { "none", none_c, none_s }, { "noop", noop_c, noop_s } } do
+for _, case in ipairs{ { "none", none_c, none_s }, { "noop", noop_c, noop_s }, { "read", read_c, read_s } } do
   for _, bk in pairs(buckets) do bk[1], bk[2] = 0, 0 end
   collectgarbage()
   local t0 = clock()
