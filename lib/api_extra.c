@@ -4,6 +4,7 @@
  * Kept apart from engine.c so the engine's owner can fold them in when convenient.
  */
 #include "engine.h"
+#include "handshake/kx.h"
 #include "internal.h"
 
 #include <stdlib.h>
@@ -86,4 +87,28 @@ int mt_conn_verify_result(const mt_conn *c, const char **reason)
     if (reason) *reason = c->verify_state == 2 ? c->verify_reason : "";
     if (c->verify_state == 0) return 1;
     return c->verify_state == 1 ? 0 : c->verify_err;
+}
+
+/* Key shares outside a connection: the engine's own generator (handshake/kx.c), so a
+ * script builds a ClientHello share exactly as the engine would and the values it gets
+ * are ones the engine accepts. */
+int mt_key_share(uint16_t group, const uint8_t *priv, size_t priv_len, mt_rng_cb rng,
+                 void *rng_ud, uint8_t *pub, size_t *pub_len, uint8_t *priv_out,
+                 size_t *priv_out_len)
+{
+    MT_ENSURE(pub != NULL && pub_len != NULL && priv_out != NULL && priv_out_len != NULL,
+              MT_ERR_BAD_PARAM);
+    MT_ENSURE(priv != NULL || priv_len == 0, MT_ERR_BAD_PARAM);
+    MT_ENSURE(mt_kx_supported(group), MT_ERR_UNSUPPORTED);
+    mt_rng r = {rng, rng_ud}; /* fn NULL: the system generator */
+    mt_kx kx;
+    int rc = 0;
+    MT_TRY_GOTO(mt_kx_generate(&kx, group, &r, priv, priv_len));
+    MT_ENSURE_GOTO(kx.pub_len <= MT_KEY_SHARE_MAX, MT_ERR_CRYPTO);
+    MT_TRY_GOTO(mt_kx_export_private(&kx, priv_out, priv_out_len));
+    memcpy(pub, kx.pub, kx.pub_len);
+    *pub_len = kx.pub_len;
+out:
+    mt_kx_free(&kx);
+    return rc;
 }

@@ -548,6 +548,28 @@ size_t mt_conn_peer_cert_count(const mt_conn *c);
  * with *reason (NULL allowed) set to a message owned by c, e.g. "certificate has expired". */
 int mt_conn_verify_result(const mt_conn *c, const char **reason);
 
+/* ---- Key shares outside a connection (lib/api_extra.c) ---- */
+
+/* Largest key_exchange and private key mt_key_share writes (ffdhe4096). */
+#define MT_KEY_SHARE_MAX 512
+/* One ephemeral key pair for a TLS 1.3 key_share entry (RFC 8446 4.2.8), made by the same
+ * code the engine uses for its own shares: group is a NamedGroup code point (x25519,
+ * x448, secp256r1/384r1/521r1, ffdhe2048/3072/4096). With priv (priv_len bytes, borrowed
+ * for the call) the key is that private key: the 32/56-byte X25519/X448 scalar or the
+ * big-endian NIST scalar (1 <= d < n); FFDHE keys cannot be imported (MT_ERR_UNSUPPORTED).
+ * Without it (priv NULL, priv_len 0) the key is drawn from rng (purpose "key_share";
+ * rng NULL: the system generator), called synchronously during this call only.
+ * pub and priv_out each hold MT_KEY_SHARE_MAX bytes (caller owned); *pub_len gets the
+ * key_exchange length (raw u-coordinate, uncompressed point 04||X||Y, or Y left-padded to
+ * the size of p) and *priv_out_len the private key length (the form priv takes back;
+ * the FFDHE exponent minimal). priv_out holds a secret: the caller wipes it. Returns 0,
+ * MT_ERR_UNSUPPORTED (unknown group, FFDHE with priv), MT_ERR_BAD_PARAM (wrong private
+ * length or out-of-range scalar, NULL outputs), the rng's error, MT_ERR_NO_MEMORY,
+ * MT_ERR_CRYPTO. Nothing is kept. */
+int mt_key_share(uint16_t group, const uint8_t *priv, size_t priv_len, mt_rng_cb rng,
+                 void *rng_ud, uint8_t *pub, size_t *pub_len, uint8_t *priv_out,
+                 size_t *priv_out_len);
+
 /* ======================================================================================
  * Messages as trees: codec access for bindings (lib/api_codec.c)
  *

@@ -323,6 +323,12 @@ int mt_dh_export_public(const mt_dh_key *key, int pad, uint8_t *out, size_t *len
     return write_value(key->y, pad, key->p_len, out, len);
 }
 
+int mt_dh_export_private(const mt_dh_key *key, uint8_t *out, size_t *len)
+{
+    MT_ENSURE(key != NULL && out != NULL && len != NULL, MT_ERR_BAD_PARAM);
+    return write_value(key->x, 0, key->p_len, out, len);
+}
+
 int mt_dh_shared(const mt_dh_key *key, const uint8_t *peer, size_t peer_len, int strip_zeros,
                  uint8_t *out, size_t *out_len)
 {

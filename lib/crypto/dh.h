@@ -39,6 +39,9 @@ void mt_dh_free(mt_dh_key *key);
 size_t mt_dh_size(const mt_dh_key *key);
 /* Public value, left-padded to mt_dh_size bytes when pad is 1, minimal otherwise. */
 int mt_dh_export_public(const mt_dh_key *key, int pad, uint8_t *out, size_t *len);
+/* Private exponent x, big-endian and minimal (at most mt_dh_size bytes). A secret: the
+ * caller wipes out. */
+int mt_dh_export_private(const mt_dh_key *key, uint8_t *out, size_t *len);
 /* Shared secret g^(xy) mod p after range-checking the peer value (any length up to
  * mt_dh_size; leading zeros allowed). out holds mt_dh_size bytes. */
 int mt_dh_shared(const mt_dh_key *key, const uint8_t *peer, size_t peer_len, int strip_zeros,

@@ -302,6 +302,14 @@ int mt_ec_export_public(const mt_ec_key *key, uint8_t *out, size_t *len)
     return 0;
 }
 
+int mt_ec_export_private(const mt_ec_key *key, uint8_t *out, size_t *len)
+{
+    MT_ENSURE(mt_ec_is_private(key) && out != NULL && len != NULL, MT_ERR_BAD_PARAM);
+    MT_TRY(write_padded(key->k.k, out, key->cd->flen));
+    *len = key->cd->flen;
+    return 0;
+}
+
 int mt_ecdh(const mt_ec_key *priv, const uint8_t *peer, size_t peer_len, uint8_t *out,
             size_t *out_len)
 {

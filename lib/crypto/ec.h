@@ -42,6 +42,10 @@ int mt_ec_curve(const mt_ec_key *key);
 int mt_ec_is_private(const mt_ec_key *key);
 /* Uncompressed public point into out (1 + 2*field_len bytes); *len gets the size. */
 int mt_ec_export_public(const mt_ec_key *key, uint8_t *out, size_t *len);
+/* Private scalar, big-endian, left-padded to field_len bytes (what mt_ec_import_private
+ * takes back); *len gets the size. MT_ERR_BAD_PARAM for a public-only key. A secret:
+ * the caller wipes out. */
+int mt_ec_export_private(const mt_ec_key *key, uint8_t *out, size_t *len);
 /* ECDH: validate the peer's uncompressed point and write the shared x-coordinate,
  * field_len bytes, left-padded (RFC 8446 7.4.2). */
 int mt_ecdh(const mt_ec_key *priv, const uint8_t *peer, size_t peer_len, uint8_t *out,

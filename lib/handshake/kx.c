@@ -74,6 +74,19 @@ int mt_kx_generate(mt_kx *kx, uint16_t group, const mt_rng *rng, const uint8_t *
     return MT_ERR_UNSUPPORTED;
 }
 
+int mt_kx_export_private(const mt_kx *kx, uint8_t *out, size_t *len)
+{
+    size_t xl = xdh_len(kx->group);
+    if (xl) {
+        memcpy(out, kx->priv, xl);
+        *len = xl;
+        return 0;
+    }
+    if (kx->ec) return mt_ec_export_private(kx->ec, out, len);
+    if (kx->dh) return mt_dh_export_private(kx->dh, out, len);
+    return MT_ERR_BAD_STATE;
+}
+
 int mt_kx_shared(const mt_kx *kx, const uint8_t *peer, size_t peer_len, uint8_t *out,
                  size_t *out_len)
 {

@@ -42,6 +42,10 @@ int mt_kx_generate(mt_kx *kx, uint16_t group, const mt_rng *rng, const uint8_t *
  * Y, all-zero X25519/X448 output: RFC 8446 4.2.8.2 / 7.4.2). */
 int mt_kx_shared(const mt_kx *kx, const uint8_t *peer, size_t peer_len, uint8_t *out,
                  size_t *out_len);
+/* The private key into out (MT_KX_MAX_PUB bytes): the X25519/X448 scalar, the NIST
+ * scalar left-padded to the field size (both what `pinned` takes), the FFDHE exponent
+ * (minimal). *len gets the size. A secret: the caller wipes out. */
+int mt_kx_export_private(const mt_kx *kx, uint8_t *out, size_t *len);
 void mt_kx_free(mt_kx *kx); /* wipes; zeroed or freed kx allowed */
 
 #endif

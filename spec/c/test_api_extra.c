@@ -101,10 +101,70 @@ static void test_expired_leaf(void)
     mt_config_unref(scfg);
 }
 
+/* mt_key_share: RFC 7748 6.1 / 6.2 public values from the private keys, a NIST key
+ * exported and imported back, the generator's draws, and the refusals. */
+static int count_draws(void *ud, const char *purpose, uint8_t *out, size_t n)
+{
+    CHECK(strcmp(purpose, "key_share") == 0);
+    memset(out, 0x07, n);
+    ++*(int *)ud;
+    return 0;
+}
+
+static void test_key_share(void)
+{
+    uint8_t pub[MT_KEY_SHARE_MAX], priv[MT_KEY_SHARE_MAX], pub2[MT_KEY_SHARE_MAX],
+        priv2[MT_KEY_SHARE_MAX];
+    size_t pl = 0, kl = 0, pl2 = 0, kl2 = 0;
+    static const struct {
+        const char *file;
+        uint16_t group;
+    } rfc[] = {{"spec/fixtures/rfc7748-x25519-dh.txt", 0x001d},
+               {"spec/fixtures/rfc7748-x448-dh.txt", 0x001e}};
+    for (size_t i = 0; i < sizeof rfc / sizeof rfc[0]; i++) {
+        vec_file v;
+        CHECK(vec_open(&v, rfc[i].file));
+        CHECK(vec_next(&v));
+        size_t an = 0, pn = 0;
+        uint8_t *a = vec_hex(&v, "alice_private", &an), *ap = vec_hex(&v, "alice_public", &pn);
+        CHECK_EQ(mt_key_share(rfc[i].group, a, an, NULL, NULL, pub, &pl, priv, &kl), 0);
+        CHECK_EQ(pl, pn);
+        CHECK_MEM(pub, ap, pn);
+        CHECK_EQ(kl, an);
+        CHECK_MEM(priv, a, an);
+        free(a);
+        free(ap);
+        vec_close(&v);
+    }
+    /* secp384r1 from the system generator, then the same key pinned. */
+    CHECK_EQ(mt_key_share(0x0018, NULL, 0, NULL, NULL, pub, &pl, priv, &kl), 0);
+    CHECK_EQ(pl, 97);
+    CHECK_EQ(kl, 48);
+    CHECK_EQ(mt_key_share(0x0018, priv, kl, NULL, NULL, pub2, &pl2, priv2, &kl2), 0);
+    CHECK_EQ(pl2, pl);
+    CHECK_MEM(pub2, pub, pl);
+    /* Draws go through the given generator; FFDHE too. */
+    int draws = 0;
+    CHECK_EQ(mt_key_share(0x001d, NULL, 0, count_draws, &draws, pub, &pl, priv, &kl), 0);
+    CHECK_EQ(draws, 1);
+    CHECK_EQ(priv[0], 0x07);
+    CHECK_EQ(mt_key_share(0x0100, NULL, 0, count_draws, &draws, pub, &pl, priv, &kl), 0);
+    CHECK(draws > 1);
+    CHECK_EQ(pl, 256);
+    /* Refusals. */
+    CHECK_EQ(mt_key_share(0x1234, NULL, 0, NULL, NULL, pub, &pl, priv, &kl), MT_ERR_UNSUPPORTED);
+    CHECK_EQ(mt_key_share(0x0100, priv, 8, NULL, NULL, pub, &pl, priv2, &kl), MT_ERR_UNSUPPORTED);
+    CHECK_EQ(mt_key_share(0x001d, priv, 31, NULL, NULL, pub, &pl, priv2, &kl), MT_ERR_BAD_PARAM);
+    memset(priv, 0, 32);
+    CHECK_EQ(mt_key_share(0x0017, priv, 32, NULL, NULL, pub, &pl, priv2, &kl), MT_ERR_BAD_PARAM);
+    CHECK_EQ(mt_key_share(0x001d, NULL, 0, NULL, NULL, NULL, &pl, priv, &kl), MT_ERR_BAD_PARAM);
+}
+
 int main(void)
 {
     RUN(test_before_handshake);
     RUN(test_export_and_chain);
     RUN(test_expired_leaf);
+    RUN(test_key_share);
     return test_summary();
 }
