@@ -61,5 +61,7 @@ void mtl_open_conn(lua_State *L);
 void mtl_open_msg(lua_State *L);
 /* keys.c: core.tls13_keys / core.tls13_secret_len, record keys outside a connection. */
 void mtl_open_keys(lua_State *L);
+/* keyshare.c: core.key_share, a key share outside a connection. */
+void mtl_open_keyshare(lua_State *L);
 
 #endif

@@ -26,6 +26,8 @@ M.alerts = setmetatable({}, {
 })
 
 M.context = context.new
+-- tls.key_share(group[, private][, rng]) -> {group=, key_exchange=, private=} (SCRIPTING.md 6.1).
+M.key_share = require("moontls.keyshare").key_share
 -- Sessions for resumption (SCRIPTING.md 6.3): tls.session(bytes); conn:session().
 M.session = require("moontls.session").new
 M.pair = conn.pair
