@@ -36,9 +36,8 @@ suite:probe("second ClientHello ignores the requested group", function(t)
   c:send_message("client_hello")
   t:expect(c, "hello_retry_request")
   local ch2 = c:build("client_hello")
-  -- any 32 bytes are an X25519 public value; the group is what the server must refuse
-  local share = { group = "x25519", key_exchange = ("\x42"):rep(32) }
-  tls.ext.find(ch2, "key_share").client_shares = { share }
+  -- a real X25519 share: the group, not the value, is what the server must refuse
+  tls.ext.find(ch2, "key_share").client_shares = { tls.key_share("x25519") }
   c:send_message(ch2, { name = "CH2" })
   t:expect_alert(c, "illegal_parameter")
   t:expect_close(c)
