@@ -136,11 +136,44 @@ static int l_feed_eof(lua_State *L)
 }
 
 /* conn:_run() -> rc, want */
+/* A client context's session cache (moontls/sessioncache.lua) sets the state table's
+ * on_session: after a run that left a session not seen before (a NewSessionTicket was
+ * processed), call it with the bytes, under lua_pcall. A failure fails the connection
+ * as a hook error (the message kept as cb_error, as the rng callback does). */
+static void deliver_session(lua_State *L, mtl_conn *b)
+{
+    int top = lua_gettop(L);
+    lua_getiuservalue(L, 1, 1);
+    int st = lua_gettop(L);
+    const uint8_t *p;
+    size_t n;
+    if (lua_getfield(L, st, "on_session") != LUA_TFUNCTION || mt_conn_session(b->c, &p, &n) != 0)
+        goto out;
+    lua_pushlstring(L, (const char *)p, n);
+    lua_getfield(L, st, "session_seen");
+    if (lua_rawequal(L, -1, -2)) goto out;
+    lua_pop(L, 1);
+    lua_pushvalue(L, -1);
+    lua_setfield(L, st, "session_seen");
+    lua_pushcfunction(L, mtl_traceback);
+    lua_insert(L, -3); /* handler, on_session, bytes */
+    if (lua_pcall(L, 1, 0, -3) != LUA_OK) {
+        lua_setfield(L, st, "cb_error");
+        mt_conn_fail(b->c, MT_ERR_HOOK, "session_cache");
+    }
+out:
+    lua_settop(L, top);
+}
+
 static int l_run(lua_State *L)
 {
     mtl_conn *b = enter(L);
     int rc = mt_conn_run(b->c);
     leave(b);
+    if (b->ctx->role == MT_ROLE_CLIENT) {
+        deliver_session(L, b);
+        if (rc == 0) rc = mt_conn_error(b->c, NULL);
+    }
     lua_pushinteger(L, rc);
     lua_pushinteger(L, mt_conn_want(b->c));
     return 2;
