@@ -45,7 +45,7 @@ local KEYS = {
   rng = true, clock = true, keylog = true, hooks = true, quirks = true, sni = true,
   extensions = true,
   tickets = true, ticket_lifetime = true, ticket_key = true, session = true, psk = true,
-  psk_ke = true, early_data = true,
+  psk_ke = true, early_data = true, session_cache = true,
 }
 
 -- extensions = {...}: the messages whose extensions can be shaped, with the kind the
@@ -267,6 +267,12 @@ local function build(params)
   if params.session ~= nil then
     if server then bad("session: a client option") end
     require("moontls.session").bytes(params.session, "tls.context: session")
+  end
+  if params.session_cache ~= nil then
+    if server then bad("session_cache: a client option") end
+    if not require("moontls.sessioncache").is(params.session_cache) then
+      bad("session_cache: tls.session_cache() expected, got %s", type(params.session_cache))
+    end
   end
   -- early_data: a server's max_early_data_size (integer), a client's 0-RTT bytes (string)
   if params.early_data ~= nil then
@@ -549,11 +555,17 @@ function Context:mode() return self:_role() end
 -- ctx:connection() -> a sans-I/O connection (feed / run / output / want).
 function Context:connection()
   local conn = require("moontls.conn").new(self)
-  local session = self:_params().params.session
+  local params = self:_params().params
+  local session = params.session
   if session ~= nil then
     -- a session that does not decode was refused when the context was made
     local ok, msg = conn:set_session(session)
     if not ok then error("ctx:connection: session: " .. tostring(msg), 2) end
+  end
+  if params.session_cache ~= nil then
+    -- an explicit session wins: the cache then only stores this connection's tickets
+    require("moontls.sessioncache").attach(conn, params.session_cache, session == nil,
+                                           params.server_name, params.clock)
   end
   local early = self:_params().params.early_data
   if type(early) == "string" then assert(conn:set_early_data(early)) end

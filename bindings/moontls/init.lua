@@ -30,6 +30,8 @@ M.context = context.new
 M.key_share = require("moontls.keyshare").key_share
 -- Sessions for resumption (SCRIPTING.md 6.3): tls.session(bytes); conn:session().
 M.session = require("moontls.session").new
+-- tls.session_cache([max]): client contexts with session_cache = cache resume by themselves.
+M.session_cache = require("moontls.sessioncache").new
 M.pair = conn.pair
 M.pump = conn.pump
 -- Declarative quirks (SCRIPTING.md 6.6): tls.quirks.names, tls.quirks.check; conn:quirk.
