@@ -33,17 +33,8 @@ local function pair(role, name, value, how, extra)
   return c, s
 end
 
-local function sent(conn, alert)
-  local msg = conn:error()
-  assert.is_string(msg, "no failure on the " .. conn:mode())
-  assert.matches("^alert sent: fatal " .. alert, msg)
-end
-
-local function received(conn, alert)
-  local msg = conn:error()
-  assert.is_string(msg, "no failure on the " .. conn:mode())
-  assert.matches("^alert received: fatal " .. alert, msg)
-end
+local H = require "support.tls_helpers"
+local sent, received = H.sent, H.received
 
 describe("quirks: options", function()
   it("lists at least 25 quirks", function()

@@ -34,17 +34,8 @@ local function types_in(conn)
   return seen
 end
 
-local function sent(conn, alert)
-  local msg = conn:error()
-  assert.is_string(msg, "no failure on the " .. conn:mode())
-  assert.matches("^alert sent: fatal " .. alert, msg)
-end
-
-local function received(conn, alert)
-  local msg = conn:error()
-  assert.is_string(msg, "no failure on the " .. conn:mode())
-  assert.matches("^alert received: fatal " .. alert, msg)
-end
+local H = require "support.tls_helpers"
+local sent, received = H.sent, H.received
 
 describe("resumption", function()
   it("a ticket becomes a session that resumes without a certificate", function()

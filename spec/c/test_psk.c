@@ -17,26 +17,17 @@ static int64_t clock_now(void *ud)
     return now_value;
 }
 
+/* The shared fixture's server and client, on this file's movable clock. */
 static mt_config *server_cfg(void)
 {
-    mt_config *cfg = mt_config_new(MT_ROLE_SERVER);
-    size_t cn, kn;
-    uint8_t *c = slurp(PKI "leaf-p256.chain.pem", &cn), *k = slurp(PKI "leaf-p256.key", &kn);
-    CHECK_EQ(mt_config_add_credential(cfg, c, cn, k, kn), 0);
-    free(c);
-    free(k);
+    mt_config *cfg = fixture_server();
     mt_config_set_clock(cfg, clock_now, NULL);
     return cfg;
 }
 
 static mt_config *client_cfg(void)
 {
-    mt_config *cfg = mt_config_new(MT_ROLE_CLIENT);
-    size_t n;
-    uint8_t *ca = slurp(PKI "ca-bundle.pem", &n);
-    mt_config_set_ca(cfg, ca, n);
-    free(ca);
-    mt_config_set_server_name(cfg, "localhost");
+    mt_config *cfg = fixture_client();
     mt_config_set_clock(cfg, clock_now, NULL);
     return cfg;
 }

@@ -28,17 +28,7 @@ static mt_config *server_cfg(const char *stem)
     return cfg;
 }
 
-static mt_config *client_cfg(void)
-{
-    mt_config *cfg = mt_config_new(MT_ROLE_CLIENT);
-    size_t n;
-    uint8_t *ca = slurp(PKI "ca-bundle.pem", &n);
-    mt_config_set_ca(cfg, ca, n);
-    free(ca);
-    mt_config_set_server_name(cfg, "localhost");
-    mt_config_set_clock(cfg, fixed_clock, NULL);
-    return cfg;
-}
+static mt_config *client_cfg(void) { return fixture_client(); }
 
 /* Outer type and version of the last record `a` sent. */
 static unsigned last_type, last_version;

@@ -88,4 +88,14 @@ function M.vs_s_client(args, sctx)
   return ok, err, conn, out
 end
 
+-- `conn` failed with a fatal `alert` (a Lua pattern) that it sent / that it received.
+local function failed_with(conn, how, alert)
+  local assert = require("luassert")
+  local msg = conn:error()
+  assert.is_string(msg, "no failure on the " .. conn:mode())
+  assert.matches("^alert " .. how .. ": fatal " .. alert, msg)
+end
+function M.sent(conn, alert) failed_with(conn, "sent", alert) end
+function M.received(conn, alert) failed_with(conn, "received", alert) end
+
 return M
