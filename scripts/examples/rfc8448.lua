@@ -101,6 +101,55 @@ local function check_secrets(V, got, problems)
   end
 end
 
+-- A trace peer that did not play all its steps is a problem too.
+local function peer_problems(peer, problems)
+  if peer.error then problems[#problems + 1] = peer.error end
+  if not peer:done() and not peer.error then
+    problems[#problems + 1] = ("trace peer stopped at step %d"):format(peer.pos)
+  end
+end
+
+-- Runs `ctx` against a trace peer playing `steps` (the RFC's records), keeping a
+-- transcript: the handshake, then every secret compared with the RFC's. Returns conn,
+-- whether the handshake completed, and the peer.
+local function play(ctx, steps, V, got, problems)
+  local peer = tls.trace.peer(steps)
+  local conn = ctx:wrap(peer)
+  tls.trace.record(conn)
+  local ok, err = conn:handshake()
+  if not ok then problems[#problems + 1] = "handshake: " .. tostring(err) end
+  check_secrets(V, got, problems)
+  return conn, ok, peer
+end
+
+-- The result of a run: {ok =, problems =, secrets =, conn =, peer =, transcript =} and
+-- `extra`'s fields; the peer's own problems are added first.
+local function result(conn, peer, got, problems, extra)
+  peer_problems(peer, problems)
+  local r = { ok = #problems == 0, problems = problems, secrets = got, conn = conn, peer = peer,
+              transcript = conn:transcript() }
+  for k, v in pairs(extra or {}) do r[k] = v end
+  return r
+end
+
+-- Application data as the RFC has it: `payload` sent, or exactly `payload` received.
+local function send_exact(conn, payload, problems)
+  local n, err = conn:send(payload)
+  if n ~= #payload then problems[#problems + 1] = "send: " .. tostring(err) end
+end
+
+local function receive_exact(conn, payload, problems, what)
+  local data, err = conn:receive(#payload)
+  if data ~= payload then problems[#problems + 1] = (what or "receive") .. ": " .. tostring(err) end
+end
+
+-- The early secrets (section 4) compared with the RFC's.
+local function check_early_secrets(V, got, problems)
+  for label, key in pairs(M.EARLY_SECRETS) do
+    if got[label] ~= hex(V.key_schedule[key]) then problems[#problems + 1] = label .. " differs from RFC 8448" end
+  end
+end
+
 -- The records of one sender, in order.
 local function records(V)
   local r = {}
@@ -176,7 +225,7 @@ function M.client(V)
   }, client_knobs(V.parsed.client_hello))))
   -- The RFC's server: it checks what it receives and answers with the RFC's records, so
   -- no server-side crypto runs here.
-  local peer = tls.trace.peer{
+  local conn, ok, peer = play(ctx, {
     { expect = R[1].record, compare = "exact", name = "ClientHello" },
     { send = R[2].record .. R[3].record, name = "ServerHello + encrypted flight" },
     { expect = R[4].record, compare = "exact", name = "client Finished" },
@@ -185,25 +234,15 @@ function M.client(V)
     { send = R[7].record, name = "server application data" },
     { expect = R[8].record, compare = "exact", name = "client close_notify" },
     { send = R[9].record, name = "server close_notify" },
-  }
-  local conn = ctx:wrap(peer)
-  tls.trace.record(conn)
-  local ok, err = conn:handshake()
-  if not ok then problems[#problems + 1] = "handshake: " .. tostring(err) end
-  check_secrets(V, got, problems)
+  }, V, got, problems)
   if ok then
     -- RFC 8448 3: 50 bytes each way after the handshake, then close_notify both ways.
-    local n, serr = conn:send(R[6].payload)
-    if n ~= #R[6].payload then problems[#problems + 1] = "send: " .. tostring(serr) end
-    local data, rerr = conn:receive(#R[7].payload)
-    if data ~= R[7].payload then problems[#problems + 1] = "receive: " .. tostring(rerr) end
+    send_exact(conn, R[6].payload, problems)
+    receive_exact(conn, R[7].payload, problems)
     conn:close()
-    local _, cerr = conn:receive("*a") -- drain: the server's close_notify
-    local _ = cerr
+    conn:receive("*a") -- drain: the server's close_notify
   end
-  if peer.error then problems[#problems + 1] = peer.error end
-  return { ok = #problems == 0, problems = problems, secrets = got, conn = conn, peer = peer,
-           transcript = conn:transcript() }
+  return result(conn, peer, got, problems)
 end
 
 -- ---------------------------------------------------------------------------------
@@ -286,14 +325,6 @@ local function server_context(params, knobs)
   return assert(tls.context(params))
 end
 
--- A trace peer that did not play all its steps is a problem too.
-local function peer_problems(peer, problems)
-  if peer.error then problems[#problems + 1] = peer.error end
-  if not peer:done() and not peer.error then
-    problems[#problems + 1] = ("trace peer stopped at step %d"):format(peer.pos)
-  end
-end
-
 function M.server(V, how)
   V = V or M.vectors("1rtt")
   how = how or "pinned_salt"
@@ -309,7 +340,7 @@ function M.server(V, how)
     key_shares = { x25519 = { private = hex(V.keys.server_ephemeral_x25519.private) } },
     hooks = server_hooks(V, how, st),
   }, server_knobs(V, false))
-  local peer = tls.trace.peer{
+  local conn, ok, peer = play(ctx, {
     { send = R[1].record, name = "ClientHello" },
     { expect = R[2].record, compare = "exact", name = "ServerHello" },
     { expect = R[3].record, compare = "exact", name = "server encrypted flight" },
@@ -319,27 +350,18 @@ function M.server(V, how)
     { expect = R[7].record, compare = "exact", name = "server application data" },
     { send = R[8].record, name = "client close_notify" },
     { expect = R[9].record, compare = "exact", name = "server close_notify" },
-  }
-  local conn = ctx:wrap(peer)
-  tls.trace.record(conn)
-  local ok, err = conn:handshake()
-  if not ok then problems[#problems + 1] = "handshake: " .. tostring(err) end
-  check_secrets(V, got, problems)
+  }, V, got, problems)
   if ok then
     -- tickets = 0: inject the RFC's NewSessionTicket (application keys, seq 0).
     st.by_hook.new_session_ticket = "injected RFC bytes"
     local rc = conn:_inject(22, hex(V.messages.new_session_ticket), true)
     if rc ~= 0 then problems[#problems + 1] = "inject NewSessionTicket: " .. rc end
-    local data, rerr = conn:receive(#R[6].payload)
-    if data ~= R[6].payload then problems[#problems + 1] = "receive: " .. tostring(rerr) end
-    local n, serr = conn:send(R[7].payload)
-    if n ~= #R[7].payload then problems[#problems + 1] = "send: " .. tostring(serr) end
+    receive_exact(conn, R[6].payload, problems)
+    send_exact(conn, R[7].payload, problems)
     conn:receive("*a") -- the client's close_notify
     conn:close()
   end
-  peer_problems(peer, problems)
-  return { ok = #problems == 0, problems = problems, secrets = got, conn = conn, peer = peer,
-           by_hook = st.by_hook, sign_calls = st.sign_calls, transcript = conn:transcript() }
+  return result(conn, peer, got, problems, { by_hook = st.by_hook, sign_calls = st.sign_calls })
 end
 
 -- ---------------------------------------------------------------------------------
@@ -384,7 +406,7 @@ function M.hrr_client(V)
       secret = function(conn, label, secret) got[label] = secret end,
     },
   }, knobs)))
-  local peer = tls.trace.peer{
+  local conn, ok, peer = play(ctx, {
     { expect = R[1].record, compare = "exact", name = "ClientHello1" },
     { send = R[2].record, name = "HelloRetryRequest" },
     { expect = R[3].record, compare = "exact", name = "ClientHello2" },
@@ -392,19 +414,12 @@ function M.hrr_client(V)
     { expect = R[6].record, compare = "exact", name = "client Finished" },
     { expect = R[7].record, compare = "exact", name = "client close_notify" },
     { send = R[8].record, name = "server close_notify" },
-  }
-  local conn = ctx:wrap(peer)
-  tls.trace.record(conn)
-  local ok, err = conn:handshake()
-  if not ok then problems[#problems + 1] = "handshake: " .. tostring(err) end
-  check_secrets(V, got, problems)
+  }, V, got, problems)
   if ok then
     conn:close()
     conn:receive("*a")
   end
-  if peer.error then problems[#problems + 1] = peer.error end
-  return { ok = #problems == 0, problems = problems, secrets = got, conn = conn, peer = peer,
-           transcript = conn:transcript() }
+  return result(conn, peer, got, problems)
 end
 
 -- ---------------------------------------------------------------------------------
@@ -429,7 +444,7 @@ function M.hrr_server(V, how)
     key_shares = { secp256r1 = { private = hex(V.keys.server_ephemeral_secp256r1.private) } },
     hooks = server_hooks(V, how, st),
   }, server_knobs(V, true)) -- hrr_cookie: the RFC's 114 bytes, sent and checked
-  local peer = tls.trace.peer{
+  local conn, ok, peer = play(ctx, {
     { send = R[1].record, name = "ClientHello1" },
     { expect = R[2].record, compare = "exact", name = "HelloRetryRequest" },
     { send = R[3].record, name = "ClientHello2" },
@@ -438,20 +453,13 @@ function M.hrr_server(V, how)
     { send = R[6].record, name = "client Finished" },
     { send = R[7].record, name = "client close_notify" },
     { expect = R[8].record, compare = "exact", name = "server close_notify" },
-  }
-  local conn = ctx:wrap(peer)
-  tls.trace.record(conn)
-  local ok, err = conn:handshake()
-  if not ok then problems[#problems + 1] = "handshake: " .. tostring(err) end
-  check_secrets(V, got, problems)
+  }, V, got, problems)
   if ok then
     conn:receive("*a") -- the client's close_notify
     conn:close()
   end
-  peer_problems(peer, problems)
-  return { ok = #problems == 0, problems = problems, secrets = got, conn = conn, peer = peer,
-           by_hook = st.by_hook, sign_calls = st.sign_calls, draws = draws,
-           transcript = conn:transcript() }
+  return result(conn, peer, got, problems,
+                { by_hook = st.by_hook, sign_calls = st.sign_calls, draws = draws })
 end
 
 -- ---------------------------------------------------------------------------------
@@ -473,7 +481,7 @@ function M.compat_client(V)
     key_shares = { x25519 = { private = hex(V.keys.client_ephemeral_x25519.private) } },
     hooks = { secret = function(conn, label, secret) got[label] = secret end },
   }, client_knobs(V.parsed.client_hello))))
-  local peer = tls.trace.peer{
+  local conn, ok, peer = play(ctx, {
     { expect = R[1].record, compare = "exact", name = "ClientHello" },
     { send = R[2].record .. R[3].record .. R[4].record,
       name = "ServerHello + change_cipher_spec + encrypted flight" },
@@ -481,19 +489,12 @@ function M.compat_client(V)
     { expect = R[6].record, compare = "exact", name = "client Finished" },
     { expect = R[7].record, compare = "exact", name = "client close_notify" },
     { send = R[8].record, name = "server close_notify" },
-  }
-  local conn = ctx:wrap(peer)
-  tls.trace.record(conn)
-  local ok, err = conn:handshake()
-  if not ok then problems[#problems + 1] = "handshake: " .. tostring(err) end
-  check_secrets(V, got, problems)
+  }, V, got, problems)
   if ok then
     conn:close()
     conn:receive("*a")
   end
-  peer_problems(peer, problems)
-  return { ok = #problems == 0, problems = problems, secrets = got, conn = conn, peer = peer,
-           transcript = conn:transcript() }
+  return result(conn, peer, got, problems)
 end
 
 -- ---------------------------------------------------------------------------------
@@ -556,7 +557,7 @@ function M.resumption_client(V, V3)
       secret = function(conn, label, secret) got[label] = secret end,
     },
   })
-  local peer = tls.trace.peer{
+  local conn, ok, peer = play(ctx, {
     { expect = R[1].record, compare = "exact", name = "ClientHello" },
     { expect = R[2].record, compare = "exact", name = "early data" },
     { send = R[3].record .. R[4].record, name = "ServerHello + encrypted flight" },
@@ -566,15 +567,8 @@ function M.resumption_client(V, V3)
     { send = R[8].record, name = "server application data" },
     { expect = R[9].record, compare = "exact", name = "client close_notify" },
     { send = R[10].record, name = "server close_notify" },
-  }
-  local conn = ctx:wrap(peer)
-  tls.trace.record(conn)
-  local ok, err = conn:handshake()
-  if not ok then problems[#problems + 1] = "handshake: " .. tostring(err) end
-  check_secrets(V, got, problems)
-  for label, key in pairs(M.EARLY_SECRETS) do
-    if got[label] ~= hex(V.key_schedule[key]) then problems[#problems + 1] = label .. " differs from RFC 8448" end
-  end
+  }, V, got, problems)
+  check_early_secrets(V, got, problems)
   -- The engine's binder: over our own hello it differs from the RFC's; over the RFC's
   -- truncated hello (the transcript hash the RFC prints) the schedule gives the RFC's,
   -- which test_keysched13.c checks; here it must at least be a 32-byte binder.
@@ -583,16 +577,12 @@ function M.resumption_client(V, V3)
     local i = conn:info()
     if not i.resumed then problems[#problems + 1] = "not resumed" end
     if i.early_data ~= "accepted" then problems[#problems + 1] = "early data " .. tostring(i.early_data) end
-    local n, serr = conn:send(R[7].payload)
-    if n ~= #R[7].payload then problems[#problems + 1] = "send: " .. tostring(serr) end
-    local data, rerr = conn:receive(#R[8].payload)
-    if data ~= R[8].payload then problems[#problems + 1] = "receive: " .. tostring(rerr) end
+    send_exact(conn, R[7].payload, problems)
+    receive_exact(conn, R[8].payload, problems)
     conn:close()
     conn:receive("*a")
   end
-  peer_problems(peer, problems)
-  return { ok = #problems == 0, problems = problems, secrets = got, conn = conn, peer = peer,
-           binders = binders, transcript = conn:transcript() }
+  return result(conn, peer, got, problems, { binders = binders })
 end
 
 -- ---------------------------------------------------------------------------------
@@ -651,7 +641,7 @@ function M.resumption_server(V, V3, lookup)
     key_shares = { x25519 = { private = hex(V.keys.server_ephemeral_x25519.private) } },
     hooks = { secret = function(conn, label, secret) got[label] = secret end },
   }, knobs)
-  local peer = tls.trace.peer{
+  local conn, ok, peer = play(ctx, {
     { send = R[1].record, name = "ClientHello" },
     { send = R[2].record, name = "early data" },
     { expect = R[3].record, compare = "exact", name = "ServerHello" },
@@ -662,32 +652,20 @@ function M.resumption_server(V, V3, lookup)
     { expect = R[8].record, compare = "exact", name = "server application data" },
     { send = R[9].record, name = "client close_notify" },
     { expect = R[10].record, compare = "exact", name = "server close_notify" },
-  }
-  local conn = ctx:wrap(peer)
-  tls.trace.record(conn)
-  local ok, err = conn:handshake()
-  if not ok then problems[#problems + 1] = "handshake: " .. tostring(err) end
-  check_secrets(V, got, problems)
-  for label, key in pairs(M.EARLY_SECRETS) do
-    if got[label] ~= hex(V.key_schedule[key]) then problems[#problems + 1] = label .. " differs from RFC 8448" end
-  end
+  }, V, got, problems)
+  check_early_secrets(V, got, problems)
   if #asked ~= 1 or asked[1] ~= ticket then problems[#problems + 1] = "psk lookup not asked for the RFC's ticket" end
   if ok then
     local i = conn:info()
     if not i.resumed then problems[#problems + 1] = "not resumed" end
     if i.early_data ~= "accepted" then problems[#problems + 1] = "early data " .. tostring(i.early_data) end
-    local early, eerr = conn:receive(#R[2].payload)
-    if early ~= R[2].payload then problems[#problems + 1] = "early data received: " .. tostring(eerr) end
-    local data, rerr = conn:receive(#R[7].payload)
-    if data ~= R[7].payload then problems[#problems + 1] = "receive: " .. tostring(rerr) end
-    local n, serr = conn:send(R[8].payload)
-    if n ~= #R[8].payload then problems[#problems + 1] = "send: " .. tostring(serr) end
+    receive_exact(conn, R[2].payload, problems, "early data received")
+    receive_exact(conn, R[7].payload, problems)
+    send_exact(conn, R[8].payload, problems)
     conn:receive("*a") -- the client's close_notify
     conn:close()
   end
-  peer_problems(peer, problems)
-  return { ok = #problems == 0, problems = problems, secrets = got, conn = conn, peer = peer,
-           asked = asked, transcript = conn:transcript() }
+  return result(conn, peer, got, problems, { asked = asked })
 end
 
 -- ---------------------------------------------------------------------------------
