@@ -2,6 +2,7 @@
 -- OpenSSL (and curl when installed), on 127.0.0.1. Every process a test starts is killed
 -- in after_each; every wait is bounded.
 local socket = require "socket"
+local H = require "interop.helpers"
 
 local ROOT = debug.getinfo(1, "S").source:match("^@(.*)/spec/[^/]*$") or "."
 if ROOT:sub(1, 1) ~= "/" then ROOT = os.getenv("PWD") .. "/" .. ROOT end
@@ -11,34 +12,14 @@ local CA = PKI .. "ca-bundle.pem"
 
 -- The wrapper loads core.so from MOONTLS_BUILD: use the build the specs run against
 -- (the Makefile puts it first on LUA_CPATH).
-local function build_dir()
-  local env = os.getenv("MOONTLS_BUILD")
-  if env then return env end
-  for dir in package.cpath:gmatch("([^;]+)/%?%.so") do
-    local f = io.open(dir .. "/moontls/core.so", "rb")
-    if f then f:close(); return dir end
-  end
-  return "build"
-end
+local build_dir = H.build_dir
 local ENV = "env MOONTLS_BUILD='" .. build_dir() .. "' "
 
 local function have(cmd)
   return os.execute("command -v " .. cmd .. " >/dev/null 2>&1") == true
 end
 
-local function read(path)
-  local f = io.open(path, "rb")
-  if not f then return "" end
-  local s = f:read("a")
-  f:close()
-  return s
-end
-
-local function write(path, data)
-  local f = assert(io.open(path, "wb"))
-  f:write(data)
-  f:close()
-end
+local read, write = H.read, H.write
 
 local TMP = os.tmpname()
 os.remove(TMP)

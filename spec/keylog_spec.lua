@@ -11,6 +11,7 @@
 -- process a test starts (tshark, the server) is stopped in after_each; every wait is
 -- bounded, and tshark also stops itself after CAPTURE_LIMIT seconds.
 local socket = require "socket"
+local H = require "interop.helpers"
 local tls = require "moontls"
 
 local ROOT = debug.getinfo(1, "S").source:match("^@(.*)/spec/[^/]*$") or "."
@@ -21,31 +22,11 @@ local TSHARK = os.getenv("MOONTLS_TSHARK") or "tshark"
 local CAPTURE_LIMIT = 120
 
 -- The wrapper loads core.so from MOONTLS_BUILD: use the build the specs run against.
-local function build_dir()
-  local env = os.getenv("MOONTLS_BUILD")
-  if env then return env end
-  for dir in package.cpath:gmatch("([^;]+)/%?%.so") do
-    local f = io.open(dir .. "/moontls/core.so", "rb")
-    if f then f:close(); return dir end
-  end
-  return "build"
-end
+local build_dir = H.build_dir
 
-local function q(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
+local q = H.q
 
-local function read(path)
-  local f = io.open(path, "rb")
-  if not f then return "" end
-  local s = f:read("a")
-  f:close()
-  return s
-end
-
-local function write(path, data)
-  local f = assert(io.open(path, "wb"))
-  f:write(data)
-  f:close()
-end
+local read, write = H.read, H.write
 
 local TMP = os.tmpname()
 os.remove(TMP)

@@ -91,6 +91,19 @@ function M.write(path, data)
   f:close()
 end
 
+-- The build the specs run against (the Makefile puts it first on LUA_CPATH), for the
+-- moontls command's MOONTLS_BUILD: its environment, else the first LUA_CPATH directory
+-- holding moontls/core.so, else build.
+function M.build_dir()
+  local env = os.getenv("MOONTLS_BUILD")
+  if env then return env end
+  for dir in package.cpath:gmatch("([^;]+)/%?%.so") do
+    local f = io.open(dir .. "/moontls/core.so", "rb")
+    if f then f:close(); return dir end
+  end
+  return "build"
+end
+
 -- Logs and client output go to a private directory, made on first use and removed
 -- by cleanup() (a later use makes it again).
 M.TMP = os.tmpname()
