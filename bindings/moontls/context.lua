@@ -3,6 +3,7 @@
 -- Misuse (unknown key, wrong type, unknown name) raises; what this build cannot do, or
 -- what fails at run time (a missing file, a key that does not match), returns nil, err.
 local core = require "moontls.core"
+local hexmod = require "moontls.hex"
 local names = require "moontls.names"
 local rng = require "moontls.rng"
 local quirks = require "moontls.quirks"
@@ -110,11 +111,10 @@ local function keylog_writer(v)
   end
   if type(v) == "function" then return v end
   local path = v
-  local function hex(b) return (b:gsub(".", function(c) return ("%02x"):format(c:byte()) end)) end
   return function(label, client_random, secret)
     local f = io.open(path, "a")
     if not f then return end -- a key log must never break a connection
-    f:write(label, " ", hex(client_random), " ", hex(secret), "\n")
+    f:write(label, " ", hexmod.encode(client_random), " ", hexmod.encode(secret), "\n")
     f:close()
   end
 end
