@@ -116,17 +116,7 @@ local function split_records(stream)
   return recs, stream:sub(pos)
 end
 
--- Complete handshake messages out of a buffer; returns the messages and the rest.
-local function cut_handshake(buf)
-  local out, pos = {}, 1
-  while #buf - pos + 1 >= 4 do
-    local len = (buf:byte(pos + 1) << 16) | (buf:byte(pos + 2) << 8) | buf:byte(pos + 3)
-    if #buf - pos + 1 < 4 + len then break end
-    out[#out + 1] = buf:sub(pos, pos + 3 + len)
-    pos = pos + 4 + len
-  end
-  return out, buf:sub(pos)
-end
+local cut_handshake = msgmod.cut_handshake
 
 -- The plaintext handshake messages at the start of a direction (before any protected
 -- record): the ClientHello(s), or the HelloRetryRequest and ServerHello.

@@ -261,4 +261,17 @@ function M.settle(root)
   end
 end
 
+-- M.cut_handshake(buf) -> messages, rest: the complete handshake messages (type, u24
+-- length, body; RFC 8446 4) at the front of buf, and the bytes of an incomplete one.
+function M.cut_handshake(buf)
+  local out, pos = {}, 1
+  while #buf - pos + 1 >= 4 do
+    local len = (buf:byte(pos + 1) << 16) | (buf:byte(pos + 2) << 8) | buf:byte(pos + 3)
+    if #buf - pos + 1 < 4 + len then break end
+    out[#out + 1] = buf:sub(pos, pos + 3 + len)
+    pos = pos + 4 + len
+  end
+  return out, buf:sub(pos)
+end
+
 return M

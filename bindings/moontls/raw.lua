@@ -209,12 +209,9 @@ local function add_messages(self, f, rec)
     return
   end
   if ct ~= 22 or self.peer_ccs then return end
-  local buf = self.hs_pending .. rec.fragment
-  local pos = 1
-  while #buf - pos + 1 >= 4 do
-    local len = (buf:byte(pos + 1) << 16) | (buf:byte(pos + 2) << 8) | buf:byte(pos + 3)
-    if #buf - pos + 1 < 4 + len then break end
-    local bytes = buf:sub(pos, pos + 3 + len)
+  local msgs
+  msgs, self.hs_pending = msgmod.cut_handshake(self.hs_pending .. rec.fragment)
+  for _, bytes in ipairs(msgs) do
     local m, err = msgmod.decode(bytes, { side = self.peer_side, version = self.version })
     if m and m.type == "server_hello" then
       -- later messages take the negotiated version's formats (1.2 Certificate, ...)
@@ -227,9 +224,7 @@ local function add_messages(self, f, rec)
     end
     f.messages[#f.messages + 1] = m or { type = "undecoded", type_code = bytes:byte(1), content_type = 22,
       raw = bytes, error = err }
-    pos = pos + 4 + len
   end
-  self.hs_pending = buf:sub(pos)
 end
 
 -- raw:read_flight{timeout =, quiet =} -> flight | nil, err, NAME. nil, "timeout" when

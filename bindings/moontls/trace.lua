@@ -244,15 +244,9 @@ local function cut_messages(rec, st, push)
     if rec.content_type ~= 23 or st.app_data then push(rec.payload) end
     return
   end
-  local buf = (st.pending[rec.dir] or "") .. rec.payload
-  local pos = 1
-  while #buf - pos + 1 >= 4 do
-    local len = (buf:byte(pos + 1) << 16) | (buf:byte(pos + 2) << 8) | buf:byte(pos + 3)
-    if #buf - pos + 1 < 4 + len then break end
-    push(buf:sub(pos, pos + 3 + len))
-    pos = pos + 4 + len
-  end
-  st.pending[rec.dir] = buf:sub(pos)
+  local msgs
+  msgs, st.pending[rec.dir] = msgmod.cut_handshake((st.pending[rec.dir] or "") .. rec.payload)
+  for _, bytes in ipairs(msgs) do push(bytes) end
 end
 
 -- tls.trace.record(conn[, opts]) -> the live trace. opts.app_data = false leaves
