@@ -47,6 +47,8 @@ int mtl_push_fail(lua_State *L, int err, const char *where);
 int mtl_push_rc(lua_State *L, int rc);
 /* Read a Lua list of integers (1..65535) into v (at most cap); raises on bad input. */
 size_t mtl_check_u16_list(lua_State *L, int idx, uint16_t *v, size_t cap);
+/* Zero n bytes of a secret through volatile stores, so the compiler keeps them. */
+void mtl_wipe(void *p, size_t n);
 /* The message handler for lua_pcall: appends a traceback to the error. */
 int mtl_traceback(lua_State *L);
 /* Registers the metatable `name` of a userdata class: __gc and __close both `release`,

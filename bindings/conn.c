@@ -332,14 +332,6 @@ static int l_session(lua_State *L)
     return 1;
 }
 
-/* Exported keying material is a secret: clear our copy (volatile, so the stores stay). */
-static void wipe(uint8_t *p, size_t n)
-{
-    volatile uint8_t *v = p;
-    while (n--)
-        *v++ = 0;
-}
-
 /* conn:_export(label, len[, context]) -> bytes | nil, msg, NAME */
 static int l_export(lua_State *L)
 {
@@ -354,7 +346,7 @@ static int l_export(lua_State *L)
     int rc = mt_conn_export(b->c, (const uint8_t *)label, label_len, (const uint8_t *)context,
                             ctx_len, context != NULL, out, (size_t)n);
     if (rc == 0) lua_pushlstring(L, (const char *)out, (size_t)n);
-    wipe(out, (size_t)n);
+    mtl_wipe(out, (size_t)n); /* exported keying material is a secret */
     free(out);
     return rc == 0 ? 1 : mtl_push_fail(L, rc, NULL);
 }

@@ -49,14 +49,6 @@ static int draw_cb(void *ud, const char *purpose, uint8_t *out, size_t n)
     return 0;
 }
 
-/* The private key is a secret: clear our copy (volatile, so the stores stay). */
-static void wipe(uint8_t *p, size_t n)
-{
-    volatile uint8_t *v = p;
-    while (n--)
-        *v++ = 0;
-}
-
 static int l_key_share(lua_State *L)
 {
     lua_Integer g = luaL_checkinteger(L, 1);
@@ -90,10 +82,10 @@ static int l_key_share(lua_State *L)
     if (rc == 0) {
         lua_pushlstring(L, (const char *)pub, pub_len);
         lua_pushlstring(L, (const char *)out, out_len);
-        wipe(out, sizeof out); /* the Lua string is the caller's copy now */
+        mtl_wipe(out, sizeof out); /* the Lua string is the caller's copy now */
         return 2;
     }
-    wipe(out, sizeof out);
+    mtl_wipe(out, sizeof out); /* the private key is a secret */
     if (d.failed) return mtl_push_fail(L, MT_ERR_HOOK, lua_tostring(L, -1));
     if (rc == MT_ERR_UNSUPPORTED && priv == NULL)
         return luaL_error(L, "key_share: group %d is not supported", (int)g);

@@ -10,6 +10,13 @@
 
 #include <stdio.h>
 
+void mtl_wipe(void *p, size_t n)
+{
+    volatile uint8_t *v = p;
+    while (n--)
+        *v++ = 0;
+}
+
 int mtl_traceback(lua_State *L)
 {
     const char *msg = lua_tostring(L, 1);
