@@ -65,5 +65,7 @@ void mtl_open_msg(lua_State *L);
 void mtl_open_keys(lua_State *L);
 /* keyshare.c: core.key_share, a key share outside a connection. */
 void mtl_open_keyshare(lua_State *L);
+/* quirks.c: ctx:_q_force_hrr; the module table on top, after the Context methods exist. */
+void mtl_open_quirks(lua_State *L);
 
 #endif

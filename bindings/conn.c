@@ -488,7 +488,9 @@ static int l_inject(lua_State *L)
 static int l_event_outer_type(lua_State *L)
 {
     mtl_conn *b = check_conn(L, 1);
-    lua_pushinteger(L, mt_conn_event_set_outer_type(b->c, (uint8_t)luaL_checkinteger(L, 2)));
+    lua_Integer t = luaL_checkinteger(L, 2);
+    luaL_argcheck(L, t >= 0 && t <= 255, 2, "content type out of range");
+    lua_pushinteger(L, mt_conn_event_set_outer_type(b->c, (uint8_t)t));
     return 1;
 }
 

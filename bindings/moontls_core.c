@@ -149,7 +149,7 @@ int luaopen_moontls_core(lua_State *L)
     mtl_open_msg(L);
     mtl_open_keys(L);
     mtl_open_keyshare(L);
-    { void mtl_open_quirks(lua_State *L); mtl_open_quirks(L); } /* bindings/quirks.c */
+    mtl_open_quirks(L);
     /* Hook bits and want flags, so the facade spells no magic numbers. */
     static const struct {
         const char *name;

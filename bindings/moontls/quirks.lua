@@ -4,7 +4,7 @@
 -- tls.context{quirks = {...}} or with conn:quirk(name, value), and the connection gets
 -- one hook per point it needs, which applies all of its quirks in a fixed order. Only
 -- hello_retry needs the config (mt_config_force_hrr), outer_type one event knob
--- (mt_conn_event_set_outer_type, bindings/quirks.c), and app_data_early = "after_ccs"
+-- (mt_conn_event_set_outer_type, conn:_event_outer_type), and app_data_early = "after_ccs"
 -- injects a record ahead of a message (ev.inject, mt_conn_inject_at).
 --
 -- Decision versus wire: quirks change what goes on the wire; the engine's state stays
@@ -460,7 +460,7 @@ function HOOKS.record_out(conn, rec, ev)
     rec.padding = p
   end
   if protected and q.outer_type then
-    local rc = conn:_q_outer_type(q.outer_type)
+    local rc = conn:_event_outer_type(q.outer_type)
     if rc ~= 0 then error("outer_type: " .. select(2, core.fail(rc)), 0) end
   end
   local pieces = { rec.payload }
