@@ -23,6 +23,7 @@
 -- trace.secrets = {{label =, secret =}, ...} and trace.client_random, from the secret
 -- hook, are written to a file only when asked.
 local core = require "moontls.core"
+local hexmod = require "moontls.hex"
 local msgmod = require "moontls.msg"
 local names = require "moontls.names"
 
@@ -211,7 +212,7 @@ function Trace:summary(opts)
         for _, k in ipairs{ "cipher_suite", "legacy_version", "legacy_session_id", "selected_version" } do
           local v = m[k]
           if v ~= nil then
-            if type(v) == "string" and v:find("[^%g ]") then v = require("moontls.hex").encode(v) end
+            if type(v) == "string" and v:find("[^%g ]") then v = hexmod.encode(v) end
             f[#f + 1] = k .. "=" .. tostring(v)
           end
         end
@@ -408,10 +409,9 @@ end
 -- The NSS key log lines of the recorded secrets (for Wireshark).
 function Trace:keylog()
   if not self.client_random or not self.secrets then return "" end
-  local hex = require "moontls.hex"
   local out = {}
   for _, s in ipairs(self.secrets) do
-    out[#out + 1] = ("%s %s %s\n"):format(s.label, hex.encode(self.client_random), hex.encode(s.secret))
+    out[#out + 1] = ("%s %s %s\n"):format(s.label, hexmod.encode(self.client_random), hexmod.encode(s.secret))
   end
   return table.concat(out)
 end
@@ -549,8 +549,7 @@ local function first_diff(a, b)
 end
 
 local function around(s, off)
-  local hex = require "moontls.hex"
-  return hex.encode(s:sub(math.max(1, off - 3), off + 8))
+  return hexmod.encode(s:sub(math.max(1, off - 3), off + 8))
 end
 
 local Peer = {}
