@@ -233,7 +233,6 @@ struct mt_conn {
     } asks[8];
     size_t n_asks, ask_pos;
     mt_info_ev *info, *info_tail;
-    int info_current; /* the head info event was handed out by mt_conn_event */
     int info_first;   /* the info events were queued while an event waits (alerts read
                          while paused, engine.c): they are handed out before it */
 
