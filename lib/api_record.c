@@ -6,10 +6,11 @@
  *
  * Notes:
  * - Nothing here is new crypto: the suite table is the handshake's (mt_tls13_suite), key
- *   and IV come from mt_ks13_traffic_keys, generations from mt_ks13_next_secret, and the
- *   record is opened or sealed by the record layer (mt_rec_deframe, mt_rec_open,
- *   mt_rec_seal) over an mt_rec_prot of kind MT_REC_AEAD13, so the RFC 8446 5.2-5.4 rules
- *   (outer type, tag, length limits, padding, inner type) are the engine's own.
+ *   and IV come from the handshake's mt_tls13_rec_keys, generations from
+ *   mt_ks13_next_secret, and the record is opened or sealed by the record layer
+ *   (mt_rec_deframe, mt_rec_open, mt_rec_seal) over an mt_rec_prot of kind
+ *   MT_REC_AEAD13, so the RFC 8446 5.2-5.4 rules (outer type, tag, length limits,
+ *   padding, inner type) are the engine's own.
  * - The caller owns the sequence number: each call sets it on the protection first, so a
  *   record may be tried under several keys, or skipped, without any state moving.
  * - Output goes straight into the caller's memory through an mt_buf that borrows it. The
@@ -41,14 +42,7 @@ static int install(mt_tls13_keys *k)
     mt_rec_keys rk;
     int rc = 0;
 
-    MT_TRY_GOTO(
-        mt_ks13_traffic_keys(k->suite->hash, k->secret, key, k->suite->key_len, iv, sizeof iv));
-    memset(&rk, 0, sizeof rk);
-    rk.kind = MT_REC_AEAD13;
-    rk.version = MT_TLS13;
-    rk.aead = k->suite->aead;
-    rk.key = mt_slice_of(key, k->suite->key_len);
-    rk.iv = mt_slice_of(iv, sizeof iv);
+    MT_TRY_GOTO(mt_tls13_rec_keys(k->suite, k->secret, &rk, key, iv));
     MT_TRY_GOTO(mt_rec_prot_install(&k->prot, &rk));
 out:
     mt_wipe(key, sizeof key);

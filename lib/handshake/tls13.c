@@ -25,8 +25,8 @@ const mt_suite13 *mt_tls13_suite(uint16_t id)
     return NULL;
 }
 
-static int derive(const mt_suite13 *s, const uint8_t *secret, mt_rec_keys *k, uint8_t *key,
-                  uint8_t *iv)
+int mt_tls13_rec_keys(const mt_suite13 *s, const uint8_t *secret, mt_rec_keys *k, uint8_t *key,
+                      uint8_t *iv)
 {
     MT_TRY(mt_ks13_traffic_keys(s->hash, secret, key, s->key_len, iv, MT_AEAD_NONCE_LEN));
     memset(k, 0, sizeof *k);
@@ -42,7 +42,7 @@ int mt_tls13_read_keys(mt_conn *c, const mt_suite13 *s, const uint8_t *secret)
 {
     uint8_t key[MT_AEAD_MAX_KEY_LEN], iv[MT_AEAD_NONCE_LEN];
     mt_rec_keys k;
-    int rc = derive(s, secret, &k, key, iv);
+    int rc = mt_tls13_rec_keys(s, secret, &k, key, iv);
     if (rc == 0) rc = mt_eng_set_read_keys(c, &k);
     mt_wipe(key, sizeof key);
     mt_wipe(iv, sizeof iv);
@@ -53,7 +53,7 @@ int mt_tls13_write_keys(mt_conn *c, const mt_suite13 *s, const uint8_t *secret)
 {
     uint8_t key[MT_AEAD_MAX_KEY_LEN], iv[MT_AEAD_NONCE_LEN];
     mt_rec_keys k;
-    int rc = derive(s, secret, &k, key, iv);
+    int rc = mt_tls13_rec_keys(s, secret, &k, key, iv);
     if (rc == 0) rc = mt_eng_set_write_keys(c, &k);
     mt_wipe(key, sizeof key);
     mt_wipe(iv, sizeof iv);

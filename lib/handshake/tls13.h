@@ -20,6 +20,11 @@ typedef struct mt_suite13 {
 /* The suite's parameters, or NULL when it is not a TLS 1.3 suite we implement. */
 const mt_suite13 *mt_tls13_suite(uint16_t id);
 
+/* Derive key and IV from a traffic secret (RFC 8446 7.3) into key[MT_AEAD_MAX_KEY_LEN] and
+ * iv[MT_AEAD_NONCE_LEN] (the caller's, to wipe), and record keys k whose slices point there. */
+int mt_tls13_rec_keys(const mt_suite13 *s, const uint8_t *secret, mt_rec_keys *k, uint8_t *key,
+                      uint8_t *iv);
+
 /* Derive key and IV from a traffic secret (RFC 8446 7.3) and install them for reading
  * now, or queue them for writing (after what is already queued). */
 int mt_tls13_read_keys(mt_conn *c, const mt_suite13 *s, const uint8_t *secret);
