@@ -309,6 +309,22 @@ static int has_mode(const mt_hs_msg *m, mt_hs_id modes, uint32_t mode)
     return has_u16(v, n < MT_ARRAY_LEN(v) ? n : MT_ARRAY_LEN(v), (uint16_t)mode);
 }
 
+/* RFC 8446 4.2.11.1 / 8.3: how far the client's view of the ticket age (the obfuscated
+ * age less age_add) is from ours (seconds since issue), in ms. */
+static int64_t age_skew(uint32_t obfuscated, uint32_t age_add, int64_t ours_s)
+{
+    uint32_t client_age = obfuscated - age_add;
+    int64_t ours = ours_s * 1000;
+    return ours > (int64_t)client_age ? ours - client_age : client_age - ours;
+}
+
+/* The chosen identity's anti-replay key (early_seen): the first 16 bytes of its SHA-256. */
+static void note_id_hash(server13 *hs, mt_slice id)
+{
+    uint8_t h[MT_HASH_MAX_LEN];
+    if (mt_hash(MT_HASH_SHA256, id.p, id.len, h) == 0) memcpy(hs->psk_id_hash, h, 16);
+}
+
 /* RFC 8446 4.2.11: the first offered identity we can use (our external PSK by name, or a
  * ticket that opens under our key, has not expired and fits the suite's hash), in a mode
  * the client listed; its binder must validate or the handshake ends (decrypt_error).
@@ -379,14 +395,10 @@ static int lookup_psk(mt_conn *c, const mt_hs_msg *m, mt_hs_id ids, int *index, 
     /* RFC 8446 4.2.11.1 / 8.3: the client's ticket age against ours; unknown: no 0-RTT. */
     hs->psk_age_skew = INT64_MAX;
     if (age == 2) hs->psk_age_skew = 0;
-    if (age == 1) {
-        uint32_t client_age = (uint32_t)mt_t13_u(m, e, "obfuscated_ticket_age") - age_add;
-        int64_t ours = (mt_eng_now(c) - (int64_t)issued) * 1000;
-        hs->psk_age_skew = ours > (int64_t)client_age ? ours - client_age : client_age - ours;
-    }
-    mt_slice id = mt_t13_b(m, e, "identity");
-    uint8_t h[MT_HASH_MAX_LEN];
-    if (mt_hash(MT_HASH_SHA256, id.p, id.len, h) == 0) memcpy(hs->psk_id_hash, h, 16);
+    if (age == 1)
+        hs->psk_age_skew = age_skew((uint32_t)mt_t13_u(m, e, "obfuscated_ticket_age"), age_add,
+                                    mt_eng_now(c) - (int64_t)issued);
+    note_id_hash(hs, mt_t13_b(m, e, "identity"));
     return 0;
 }
 
@@ -444,12 +456,9 @@ static int choose_psk(mt_conn *c, const mt_hs_msg *m, mt_slice raw)
             hs->psk_suite = sess.suite;
             hs->psk_max_early = sess.max_early_data;
             snprintf(hs->psk_alpn, sizeof hs->psk_alpn, "%s", sess.alpn);
-            /* RFC 8446 4.2.11.1 / 8.3: the client's view of the ticket age against ours. */
-            uint32_t client_age = (uint32_t)mt_t13_u(m, e, "obfuscated_ticket_age") - sess.age_add;
-            int64_t ours = (now - sess.time) * 1000;
-            hs->psk_age_skew = ours > (int64_t)client_age ? ours - client_age : client_age - ours;
-            uint8_t h[MT_HASH_MAX_LEN];
-            if (mt_hash(MT_HASH_SHA256, id.p, id.len, h) == 0) memcpy(hs->psk_id_hash, h, 16);
+            hs->psk_age_skew = age_skew((uint32_t)mt_t13_u(m, e, "obfuscated_ticket_age"),
+                                        sess.age_add, now - sess.time);
+            note_id_hash(hs, id);
         }
         mt_session_free(&sess);
         if (ok) break;
